@@ -1,0 +1,264 @@
+package domain
+
+import (
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Carrier is a Projektträger, the tenant boundary.
+type Carrier struct {
+	ID        uuid.UUID `json:"id" db:"id"`
+	Name      string    `json:"name" db:"name"`
+	ShortName string    `json:"short_name" db:"short_name"`
+}
+
+// CarrierInput creates a carrier.
+type CarrierInput struct {
+	Name      string `json:"name" validate:"required,max=200"`
+	ShortName string `json:"short_name" validate:"required,max=30"`
+}
+
+// Membership is one role a user holds; CarrierID is nil for global roles.
+type Membership struct {
+	Role      string     `json:"role" db:"role" validate:"required,in=roles"`
+	CarrierID *uuid.UUID `json:"carrier_id" db:"carrier_id"`
+}
+
+// User is a person who signs in to Lotse.
+type User struct {
+	ID        uuid.UUID    `json:"id"`
+	Email     string       `json:"email"`
+	Name      string       `json:"name"`
+	Languages []string     `json:"languages"`
+	Active    bool         `json:"active"`
+	Roles     []Membership `json:"roles"`
+}
+
+// HasRole reports whether the user holds role (in any carrier, or globally).
+func (u *User) HasRole(role string) bool {
+	return slices.ContainsFunc(u.Roles, func(m Membership) bool { return m.Role == role })
+}
+
+// Carriers returns the carriers in which the user holds one of roles.
+func (u *User) Carriers(roles ...string) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, m := range u.Roles {
+		if m.CarrierID != nil && slices.Contains(roles, m.Role) && !slices.Contains(ids, *m.CarrierID) {
+			ids = append(ids, *m.CarrierID)
+		}
+	}
+	return ids
+}
+
+// UserInput creates a user.
+type UserInput struct {
+	Email     string   `json:"email" validate:"required,email,max=254"`
+	Name      string   `json:"name" validate:"required,max=200"`
+	Password  string   `json:"password" validate:"required"`
+	Languages []string `json:"languages" validate:"max=20,dive,lang"`
+}
+
+// Actor is who does a change, and under which request: every write is audited with it.
+type Actor struct {
+	UserID    uuid.UUID
+	RequestID string
+	Address   string
+}
+
+// Founder is a Gründungsperson: personal, partly sensitive data.
+type Founder struct {
+	ID        uuid.UUID `json:"id" db:"id"`
+	CarrierID uuid.UUID `json:"carrier_id" db:"carrier_id"`
+	FounderData
+	Version   int       `json:"version" db:"version"`
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+}
+
+// FounderData are the founder's fields a person enters; optional ones are pointers.
+type FounderData struct {
+	GivenName               string   `json:"given_name" db:"given_name" validate:"required,max=100"`
+	FamilyName              string   `json:"family_name" db:"family_name" validate:"required,max=100"`
+	BirthYear               *int     `json:"birth_year" db:"birth_year" validate:"omitempty,gte=1900,lte=2100"`
+	Gender                  string   `json:"gender" db:"gender" validate:"required,in=genders"`
+	Email                   *string  `json:"email" db:"email" validate:"omitempty,email,max=254"`
+	Phone                   *string  `json:"phone" db:"phone" validate:"omitempty,max=50"`
+	Postcode                *string  `json:"postcode" db:"postcode" validate:"omitempty,max=10"`
+	City                    *string  `json:"city" db:"city" validate:"omitempty,max=100"`
+	CountryOfBirth          *string  `json:"country_of_birth" db:"country_of_birth" validate:"omitempty,country"`
+	Nationalities           []string `json:"nationalities" db:"nationalities" validate:"max=5,dive,country"`
+	Languages               []string `json:"languages" db:"languages" validate:"max=20,dive,lang"`
+	GermanLevel             string   `json:"german_level" db:"german_level" validate:"required,in=german_levels"`
+	EducationISCED          string   `json:"education_isced" db:"education_isced" validate:"required,in=education_levels"`
+	EmploymentStatusAtEntry string   `json:"employment_status_at_entry" db:"employment_status_at_entry" validate:"required,in=employment"`
+	ArrivalYear             *int     `json:"arrival_year" db:"arrival_year" validate:"omitempty,gte=1900,lte=2100"`
+	ReferralSource          *string  `json:"referral_source" db:"referral_source" validate:"omitempty,in=referral_sources"`
+	Disability              string   `json:"disability" db:"disability" validate:"required,in=yes_no"`
+	ForeignBackground       string   `json:"foreign_background" db:"foreign_background" validate:"required,in=yes_no"`
+	Homeless                string   `json:"homeless" db:"homeless" validate:"required,in=yes_no"`
+}
+
+// DefaultFounderData is the starting point of an intake: "unknown" and "not stated"
+// wherever a person need not answer.
+func DefaultFounderData() FounderData {
+	return FounderData{Gender: "unspecified", GermanLevel: "unknown", EducationISCED: "unknown",
+		EmploymentStatusAtEntry: "unknown", Disability: "not_stated", ForeignBackground: "not_stated",
+		Homeless: "not_stated", Nationalities: []string{}, Languages: []string{}}
+}
+
+// Check applies the rules the validator tags cannot express.
+func (f *FounderData) Check(p *Problems, today Date) {
+	if f.BirthYear != nil && *f.BirthYear > today.Year() {
+		p.Add("founder.birth_year", "error.year_in_future")
+	}
+	if f.ArrivalYear != nil && *f.ArrivalYear > today.Year() {
+		p.Add("founder.arrival_year", "error.year_in_future")
+	}
+}
+
+// Business is what the case is about.
+type Business struct {
+	Idea      string  `json:"idea" validate:"max=5000"`
+	Sector    *string `json:"sector" validate:"omitempty,in=sectors"`
+	LegalForm *string `json:"legal_form" validate:"omitempty,in=legal_forms"`
+	FoundedOn *Date   `json:"founded_on"`
+	Employees *int    `json:"employees" validate:"omitempty,gte=0,lte=100000"`
+}
+
+// Case is a Beratungsfall: one founder, one carrier, one lead advisor.
+type Case struct {
+	ID            uuid.UUID   `json:"id"`
+	CarrierID     uuid.UUID   `json:"carrier_id"`
+	Founder       Founder     `json:"founder"`
+	Phase         string      `json:"phase"`
+	Status        string      `json:"status"`
+	ClosingReason *string     `json:"closing_reason"`
+	LeadAdvisorID uuid.UUID   `json:"lead_advisor_id"`
+	CoAdvisorIDs  []uuid.UUID `json:"co_advisor_ids"`
+	Business      Business    `json:"business"`
+	OpenedOn      Date        `json:"opened_on"`
+	ClosedOn      *Date       `json:"closed_on"`
+	Version       int         `json:"version"`
+	CreatedAt     time.Time   `json:"created_at"`
+	UpdatedAt     time.Time   `json:"updated_at"`
+}
+
+// Advises reports whether user is the case's lead or a co-advisor ("own" scope).
+func (c *Case) Advises(user uuid.UUID) bool {
+	return c.LeadAdvisorID == user || slices.Contains(c.CoAdvisorIDs, user)
+}
+
+// CaseSummary is one row of a case list.
+type CaseSummary struct {
+	ID                 uuid.UUID `json:"id" db:"id"`
+	CarrierID          uuid.UUID `json:"carrier_id" db:"carrier_id"`
+	FounderName        string    `json:"founder_name" db:"founder_name"`
+	Phase              string    `json:"phase" db:"phase"`
+	Status             string    `json:"status" db:"status"`
+	LeadAdvisorID      uuid.UUID `json:"lead_advisor_id" db:"lead_advisor_id"`
+	OpenedOn           Date      `json:"opened_on" db:"opened_on"`
+	LastConsultationOn *Date     `json:"last_consultation_on" db:"last_consultation_on"`
+	NextFollowUpOn     *Date     `json:"next_follow_up_on" db:"next_follow_up_on"`
+}
+
+// Intake takes in a founder (new, or known by FounderID) with a new case.
+type Intake struct {
+	CarrierID     *uuid.UUID   `json:"carrier_id"`
+	Founder       *FounderData `json:"founder"`
+	FounderID     *uuid.UUID   `json:"founder_id"`
+	Phase         string       `json:"phase" validate:"omitempty,in=phases"`
+	LeadAdvisorID *uuid.UUID   `json:"lead_advisor_id"`
+	Business      Business     `json:"business"`
+}
+
+// CaseFilter narrows a case list; the caller's scope is applied on top.
+type CaseFilter struct {
+	Phase     string     `form:"phase" validate:"omitempty,in=phases"`
+	Status    string     `form:"status" validate:"omitempty,in=statuses"`
+	AdvisorID *uuid.UUID `form:"advisor_id"`
+	Query     string     `form:"q" validate:"max=100"`
+	Limit     int        `form:"limit" validate:"gte=0,lte=200"`
+	Cursor    string     `form:"cursor" validate:"max=200"`
+}
+
+// PhaseChange moves a case to another phase.
+type PhaseChange struct {
+	Phase  string `json:"phase" validate:"required,in=phases"`
+	Reason string `json:"reason" validate:"max=2000"`
+}
+
+// Check applies domain.md's rule: going back needs a reason; staying is no change.
+func (pc PhaseChange) Check(from string) error {
+	switch {
+	case pc.Phase == from:
+		return Invalid("phase", "error.phase_unchanged")
+	case PhaseRank(pc.Phase) < PhaseRank(from) && pc.Reason == "":
+		return Invalid("reason", "error.reason_required_going_back")
+	}
+	return nil
+}
+
+// Closing closes a case.
+type Closing struct {
+	Reason string `json:"reason" validate:"required,in=closing_reasons"`
+	Note   string `json:"note" validate:"max=2000"`
+}
+
+// CaseUpdate changes a case's business data or pauses/resumes it.
+type CaseUpdate struct {
+	Business *Business `json:"business"`
+	Status   *string   `json:"status" validate:"omitempty,oneof=active paused"`
+}
+
+// AdvisorAssignment sets a case's lead and co-advisors.
+type AdvisorAssignment struct {
+	LeadAdvisorID uuid.UUID   `json:"lead_advisor_id" validate:"required"`
+	CoAdvisorIDs  []uuid.UUID `json:"co_advisor_ids" validate:"max=10"`
+}
+
+// PhaseTransition is one row of a case's phase history.
+type PhaseTransition struct {
+	From   *string    `json:"from" db:"from_phase"`
+	To     string     `json:"to" db:"to_phase"`
+	At     time.Time  `json:"at" db:"at"`
+	By     *uuid.UUID `json:"by" db:"by_user"`
+	Reason *string    `json:"reason" db:"reason"`
+}
+
+// AdvisorLoad is an advisor of a carrier with their languages and active caseload.
+type AdvisorLoad struct {
+	ID          uuid.UUID `json:"id" db:"id"`
+	Name        string    `json:"name" db:"name"`
+	Languages   []string  `json:"languages" db:"languages"`
+	ActiveCases int       `json:"active_cases" db:"active_cases"`
+}
+
+// Token is a personal API token; Token (the secret) is set only when it is created.
+type Token struct {
+	ID        uuid.UUID `json:"id"`
+	Name      string    `json:"name"`
+	Token     string    `json:"token,omitempty"`
+	ExpiresOn *Date     `json:"expires_on"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// TokenInput creates a personal API token.
+type TokenInput struct {
+	Name      string `json:"name" validate:"required,max=100"`
+	ExpiresOn *Date  `json:"expires_on"`
+}
+
+// AuditEvent is one append-only audit row; it never holds personal data.
+type AuditEvent struct {
+	ID         int64      `json:"id" db:"id"`
+	At         time.Time  `json:"at" db:"at"`
+	ActorID    *uuid.UUID `json:"actor_id" db:"actor_id"`
+	Action     string     `json:"action" db:"action"`
+	ObjectType *string    `json:"object_type" db:"object_type"`
+	ObjectID   *uuid.UUID `json:"object_id" db:"object_id"`
+	CarrierID  *uuid.UUID `json:"carrier_id" db:"carrier_id"`
+	RequestID  *string    `json:"request_id" db:"request_id"`
+	Outcome    string     `json:"outcome" db:"outcome"`
+}

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+
+	"github.com/iq-migrantenoekonomie/lotse/web"
+)
+
+// Languages Lotse speaks; the first is the default.
+var languages = []language.Tag{language.German, language.English}
+
+var langMatcher = language.NewMatcher(languages)
+
+// loadBundle reads every web/locales/*.json message file.
+func loadBundle() (*i18n.Bundle, error) {
+	b := i18n.NewBundle(language.German)
+	b.RegisterUnmarshalFunc("json", json.Unmarshal)
+	files, err := fs.Glob(web.Locales, "locales/*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		data, err := fs.ReadFile(web.Locales, f)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := b.ParseMessageFileBytes(data, f); err != nil {
+			return nil, fmt.Errorf("locale %s: %w", f, err)
+		}
+	}
+	return b, nil
+}
+
+const langCookie = "lotse_lang"
+
+// lang is the request's language: ?lang=, else the remembered choice, else the browser's
+// Accept-Language, else German.
+func lang(c *gin.Context) string {
+	if l := c.Query("lang"); l == "de" || l == "en" {
+		return l
+	}
+	if l, err := c.Cookie(langCookie); err == nil && (l == "de" || l == "en") {
+		return l
+	}
+	tags, _, _ := language.ParseAcceptLanguage(c.GetHeader("Accept-Language"))
+	if len(tags) == 0 {
+		return "de"
+	}
+	_, i, conf := langMatcher.Match(tags...)
+	if conf == language.No {
+		return "de"
+	}
+	base, _ := languages[i].Base()
+	return base.String()
+}
+
+// t translates a message ID into the request's language; an unknown ID shows as itself,
+// which the locale tests catch.
+func (s *Server) t(c *gin.Context, id string, data map[string]any) string {
+	loc := i18n.NewLocalizer(s.i18n, lang(c), "de")
+	msg, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		return id
+	}
+	return msg
+}
+
+func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// route is one entry of the route table: the permission stands next to the path.
+// perm is a Casbin action of policies/policy.csv, or permPublic / permSignedIn.
+type route struct {
+	method string
+	path   string
+	perm   string
+	handle gin.HandlerFunc
+}
+
+// Route describes a route for tests and documentation.
+type Route struct{ Method, Path, Perm string }
+
+// Routes lists every route with its permission.
+func (s *Server) Routes() []Route {
+	out := make([]Route, len(s.routes))
+	for i, r := range s.routes {
+		out[i] = Route{r.method, r.path, r.perm}
+	}
+	return out
+}
+
+// routeTable is the one place where paths, permissions and handlers meet.
+func (s *Server) routeTable() []route {
+	const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+	return []route{
+		// operations
+		{get, "/healthz", permPublic, s.healthz},
+		{get, "/readyz", permPublic, s.readyz},
+		{get, "/metrics", permPublic, s.metricsHandler},
+		{get, "/api/v1/openapi.yaml", permPublic, s.openAPI},
+
+		// account
+		{post, "/api/v1/session", permPublic, s.apiSignIn},
+		{del, "/api/v1/session", permSignedIn, s.apiSignOut},
+		{get, "/api/v1/me", permSignedIn, s.apiMe},
+		{get, "/api/v1/me/tokens", permSignedIn, s.apiTokens},
+		{post, "/api/v1/me/tokens", permSignedIn, s.apiCreateToken},
+		{del, "/api/v1/me/tokens/:id", permSignedIn, s.apiRevokeToken},
+
+		// administration
+		{post, "/api/v1/carriers", "carrier:manage", s.apiCreateCarrier},
+		{get, "/api/v1/carriers", permSignedIn, s.apiCarriers},
+		{get, "/api/v1/users", "user:manage", s.apiUsers},
+		{post, "/api/v1/users", "user:manage", s.apiCreateUser},
+		{put, "/api/v1/users/:id/roles", "user:manage", s.apiSetRoles},
+		{post, "/api/v1/users/:id/deactivate", "user:manage", s.apiDeactivate},
+		{get, "/api/v1/carriers/:id/advisors", "carrier:advisors", s.apiAdvisors},
+
+		// cases and founders
+		{post, "/api/v1/cases", "case:create", s.apiCreateCase},
+		{get, "/api/v1/cases", "case:read", s.apiCases},
+		{get, "/api/v1/cases/:id", "case:read", s.apiCase},
+		{patch, "/api/v1/cases/:id", "case:update", s.apiUpdateCase},
+		{post, "/api/v1/cases/:id/phase", "case:update", s.apiChangePhase},
+		{post, "/api/v1/cases/:id/close", "case:update", s.apiCloseCase},
+		{post, "/api/v1/cases/:id/reopen", "case:update", s.apiReopenCase},
+		{put, "/api/v1/cases/:id/advisors", "case:assign", s.apiAssignAdvisors},
+		{get, "/api/v1/cases/:id/phases", "case:read", s.apiPhases},
+		{get, "/api/v1/founders/:id", "case:read", s.apiFounder},
+		{patch, "/api/v1/founders/:id", "case:update", s.apiUpdateFounder},
+
+		// pages
+		{get, "/", permPublic, s.pageHome},
+		{get, "/static/*file", permPublic, s.static},
+		{get, "/login", permPublic, s.pageLogin},
+		{post, "/login", permPublic, s.pageLoginSubmit},
+		{post, "/logout", permSignedIn, s.pageLogout},
+		{get, "/cases", "case:read", s.pageCases},
+	}
+}

@@ -1,0 +1,355 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+)
+
+const insertCarrier = `INSERT INTO carriers (id, name, short_name) VALUES ($1, $2, $3)`
+
+// CreateCarrier adds a carrier. ErrConflict when the name or short name is taken.
+func (s *Store) CreateCarrier(ctx context.Context, actor domain.Actor, in domain.CarrierInput, idem *Idempotency) (uuid.UUID, error) {
+	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		if _, err := tx.ExecContext(ctx, insertCarrier, id, in.Name, in.ShortName); err != nil {
+			if isUnique(err, "") {
+				return domain.Errorf(domain.ErrConflict, "error.carrier_taken")
+			}
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "carrier.create", ObjectType: "carrier", ObjectID: &id, CarrierID: &id})
+	})
+}
+
+const selectCarriers = `SELECT id, name, short_name FROM carriers ORDER BY name`
+
+// Carriers lists every carrier by name (there are a dozen).
+func (s *Store) Carriers(ctx context.Context) ([]domain.Carrier, error) {
+	out := []domain.Carrier{}
+	return out, s.DB.SelectContext(ctx, &out, selectCarriers)
+}
+
+// Carrier returns one carrier; ErrNotFound.
+func (s *Store) Carrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error) {
+	var c domain.Carrier
+	err := s.DB.GetContext(ctx, &c, `SELECT id, name, short_name FROM carriers WHERE id = $1`, id)
+	return c, notFoundIfNoRows(err)
+}
+
+const insertUser = `
+INSERT INTO users (id, email, name, password_hash, languages) VALUES ($1, $2, $3, $4, $5)`
+
+// CreateUser adds a user with an already hashed password. ErrConflict when the e-mail
+// is taken (case-insensitively).
+func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.UserInput, passwordHash string, idem *Idempotency) (uuid.UUID, error) {
+	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		langs := in.Languages
+		if langs == nil {
+			langs = []string{}
+		}
+		if _, err := tx.ExecContext(ctx, insertUser, id, in.Email, in.Name, passwordHash, pq.Array(langs)); err != nil {
+			if isUnique(err, "users_email_key") {
+				return &domain.Error{Code: domain.ErrConflict, Message: "error.email_taken",
+					Fields: []domain.FieldError{{Field: "email", Message: "error.email_taken"}}}
+			}
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "user.create", ObjectType: "user", ObjectID: &id})
+	})
+}
+
+const selectUser = `
+SELECT u.id, u.email, u.name, u.languages, u.active,
+       coalesce(array_agg(m.role ORDER BY m.role, m.carrier_id) FILTER (WHERE m.role IS NOT NULL), '{}') AS roles,
+       coalesce(array_agg(coalesce(m.carrier_id::text, '') ORDER BY m.role, m.carrier_id) FILTER (WHERE m.role IS NOT NULL), '{}') AS role_carriers
+FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+WHERE u.id = $1
+GROUP BY u.id`
+
+// User returns a user with their role memberships; ErrNotFound.
+func (s *Store) User(ctx context.Context, id uuid.UUID) (domain.User, error) {
+	return getUser(ctx, s.DB, id)
+}
+
+func getUser(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) (domain.User, error) {
+	var u domain.User
+	var roles, carriers []string
+	row := q.QueryRowxContext(ctx, selectUser, id)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, pq.Array(&u.Languages), &u.Active, pq.Array(&roles), pq.Array(&carriers))
+	if err != nil {
+		return u, notFoundIfNoRows(err)
+	}
+	u.Roles = make([]domain.Membership, len(roles))
+	for i, r := range roles {
+		u.Roles[i].Role = r
+		if c, err := uuid.Parse(carriers[i]); err == nil {
+			u.Roles[i].CarrierID = &c
+		}
+	}
+	if u.Languages == nil {
+		u.Languages = []string{}
+	}
+	return u, nil
+}
+
+// Credentials are what sign-in checks.
+type Credentials struct {
+	ID           uuid.UUID `db:"id"`
+	PasswordHash string    `db:"password_hash"`
+	Active       bool      `db:"active"`
+	SessionEpoch int       `db:"session_epoch"`
+}
+
+// CredentialsByEmail returns the sign-in data of the user with email; ErrNotFound.
+func (s *Store) CredentialsByEmail(ctx context.Context, email string) (Credentials, error) {
+	var c Credentials
+	err := s.DB.GetContext(ctx, &c, `SELECT id, password_hash, active, session_epoch FROM users WHERE lower(email) = lower($1)`, email)
+	return c, notFoundIfNoRows(err)
+}
+
+// CredentialsByID returns the sign-in data of a user; ErrNotFound.
+func (s *Store) CredentialsByID(ctx context.Context, id uuid.UUID) (Credentials, error) {
+	var c Credentials
+	err := s.DB.GetContext(ctx, &c, `SELECT id, password_hash, active, session_epoch FROM users WHERE id = $1`, id)
+	return c, notFoundIfNoRows(err)
+}
+
+const updatePassword = `
+UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1`
+
+// ChangePassword stores a new hash and ends every session of the user.
+func (s *Store) ChangePassword(ctx context.Context, actor domain.Actor, user uuid.UUID, passwordHash string) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := tx.ExecContext(ctx, updatePassword, user, passwordHash); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "auth.password_change", ObjectType: "user", ObjectID: &user})
+	})
+}
+
+// MembershipChannel is the NOTIFY channel on which membership changes are announced;
+// every instance listens on it and reloads its access policy.
+const MembershipChannel = "lotse_memberships"
+
+const (
+	deleteMemberships = `DELETE FROM memberships WHERE user_id = $1`
+	insertMembership  = `INSERT INTO memberships (user_id, role, carrier_id) VALUES ($1, $2, $3)`
+	notifyMemberships = `SELECT pg_notify('` + MembershipChannel + `', $1)`
+)
+
+// SetRoles replaces the user's memberships and announces the change to every instance
+// (the NOTIFY is delivered on commit). ErrNotFound for an unknown user; ErrInvalid for a
+// carrier role without carrier, a global role with one, or an unknown carrier.
+func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, user uuid.UUID, roles []domain.Membership) error {
+	var p domain.Problems
+	for i, m := range roles {
+		if domain.CarrierRole(m.Role) != (m.CarrierID != nil) {
+			p.Add(fieldIndex("roles", i, "carrier_id"), "error.carrier_role_needs_carrier")
+		}
+	}
+	if err := p.Err(); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := getUser(ctx, tx, user); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, deleteMemberships, user); err != nil {
+			return err
+		}
+		for i, m := range roles {
+			if _, err := tx.ExecContext(ctx, insertMembership, user, m.Role, m.CarrierID); err != nil {
+				if isUnique(err, "") {
+					continue // the same role twice is the same role
+				}
+				if isForeignKey(err) {
+					return domain.Invalid(fieldIndex("roles", i, "carrier_id"), "error.unknown_carrier")
+				}
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, notifyMemberships, user.String()); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "user.roles_change", ObjectType: "user", ObjectID: &user})
+	})
+}
+
+const (
+	deactivateUser = `UPDATE users SET active = false, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1`
+	revokeTokens   = `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`
+)
+
+// Deactivate ends the user's sessions and tokens; their memberships stop counting
+// everywhere (NOTIFY). ErrNotFound.
+func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UUID) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, deactivateUser, user)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound()
+		}
+		if _, err := tx.ExecContext(ctx, revokeTokens, user); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, notifyMemberships, user.String()); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "user.deactivate", ObjectType: "user", ObjectID: &user})
+	})
+}
+
+const selectUsers = `
+SELECT id FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`
+
+// Users lists users in pages of limit, after the id after (nil for the first page).
+func (s *Store) Users(ctx context.Context, after *uuid.UUID, limit int) ([]domain.User, error) {
+	var ids []uuid.UUID
+	if err := s.DB.SelectContext(ctx, &ids, selectUsers, after, limit); err != nil {
+		return nil, err
+	}
+	out := make([]domain.User, 0, len(ids))
+	for _, id := range ids {
+		u, err := getUser(ctx, s.DB, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+const insertToken = `
+INSERT INTO api_tokens (id, user_id, name, token_hash, expires_on) VALUES ($1, $2, $3, $4, $5)
+RETURNING created_at`
+
+// CreateToken stores the hash of a new personal API token.
+func (s *Store) CreateToken(ctx context.Context, actor domain.Actor, in domain.TokenInput, secret string, idem *Idempotency) (domain.Token, error) {
+	t := domain.Token{Name: in.Name, Token: secret, ExpiresOn: in.ExpiresOn}
+	var err error
+	t.ID, err = s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		h := sha256.Sum256([]byte(secret))
+		if err := tx.GetContext(ctx, &t.CreatedAt, insertToken, id, actor.UserID, in.Name, h[:], in.ExpiresOn); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "token.create", ObjectType: "api_token", ObjectID: &id})
+	})
+	return t, err
+}
+
+const selectTokens = `
+SELECT id, name, expires_on, created_at FROM api_tokens
+WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC`
+
+// Tokens lists the user's live tokens (never their secrets).
+func (s *Store) Tokens(ctx context.Context, user uuid.UUID) ([]domain.Token, error) {
+	rows, err := s.DB.QueryContext(ctx, selectTokens, user)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.Token{}
+	for rows.Next() {
+		var t domain.Token
+		var exp *time.Time
+		if err := rows.Scan(&t.ID, &t.Name, &exp, &t.CreatedAt); err != nil {
+			return nil, err
+		}
+		if exp != nil {
+			d := domain.NewDate(*exp)
+			t.ExpiresOn = &d
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+const revokeToken = `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL`
+
+// RevokeToken ends one of the user's tokens; ErrNotFound for another's or an unknown one.
+func (s *Store) RevokeToken(ctx context.Context, actor domain.Actor, id uuid.UUID) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, revokeToken, id, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound()
+		}
+		return audit(ctx, tx, actor, Event{Action: "token.revoke", ObjectType: "api_token", ObjectID: &id})
+	})
+}
+
+const selectTokenUser = `
+SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active
+  AND (t.expires_on IS NULL OR t.expires_on >= current_date)`
+
+// TokenUser returns the user a live token belongs to; ErrNotFound.
+func (s *Store) TokenUser(ctx context.Context, secret string) (uuid.UUID, error) {
+	h := sha256.Sum256([]byte(secret))
+	var id uuid.UUID
+	err := s.DB.GetContext(ctx, &id, selectTokenUser, h[:])
+	return id, notFoundIfNoRows(err)
+}
+
+const (
+	insertLoginFailure = `INSERT INTO login_attempts (email, address) VALUES (lower($1), $2)`
+	countLoginFailures = `
+SELECT (SELECT count(*) FROM login_attempts WHERE email = lower($1) AND at > now() - $3::interval),
+       (SELECT count(*) FROM login_attempts WHERE address = $2 AND at > now() - $3::interval)`
+	clearLoginFailures = `DELETE FROM login_attempts WHERE email = lower($1) OR at < now() - interval '1 day'`
+)
+
+// RecentLoginFailures counts failed sign-ins for email and from address within window,
+// as every instance sees them.
+func (s *Store) RecentLoginFailures(ctx context.Context, email, address string, window time.Duration) (byEmail, byAddress int, err error) {
+	err = s.DB.QueryRowContext(ctx, countLoginFailures, email, address, window.String()).Scan(&byEmail, &byAddress)
+	return byEmail, byAddress, err
+}
+
+// RecordLoginFailure remembers a failed sign-in.
+func (s *Store) RecordLoginFailure(ctx context.Context, email, address string) error {
+	_, err := s.DB.ExecContext(ctx, insertLoginFailure, email, address)
+	return err
+}
+
+// ClearLoginFailures forgets an account's failures after a successful sign-in, and old rows.
+func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
+	_, err := s.DB.ExecContext(ctx, clearLoginFailures, email)
+	return err
+}
+
+const selectAdvisors = `
+SELECT u.id, u.name, u.languages,
+       (SELECT count(*) FROM cases c WHERE c.carrier_id = m.carrier_id AND c.status <> 'closed'
+          AND (c.lead_advisor_id = u.id OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = u.id))) AS active_cases
+FROM memberships m JOIN users u ON u.id = m.user_id
+WHERE m.carrier_id = $1 AND m.role = 'advisor' AND u.active
+ORDER BY u.name`
+
+// Advisors lists the active advisors of a carrier with their languages and open caseload.
+func (s *Store) Advisors(ctx context.Context, carrier uuid.UUID) ([]domain.AdvisorLoad, error) {
+	rows, err := s.DB.QueryContext(ctx, selectAdvisors, carrier)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.AdvisorLoad{}
+	for rows.Next() {
+		var a domain.AdvisorLoad
+		if err := rows.Scan(&a.ID, &a.Name, pq.Array(&a.Languages), &a.ActiveCases); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

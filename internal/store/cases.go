@@ -1,0 +1,414 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+)
+
+const selectCase = `
+SELECT c.id, c.carrier_id, c.phase, c.status, c.closing_reason, c.lead_advisor_id,
+       coalesce((SELECT array_agg(a.user_id::text ORDER BY a.user_id) FROM case_co_advisors a WHERE a.case_id = c.id), '{}'),
+       c.business_idea, c.business_sector, c.business_legal_form, c.business_founded_on,
+       c.business_employees, c.opened_on, c.closed_on, c.version, c.created_at, c.updated_at,
+       ` + founderColumns + `
+FROM cases c JOIN founders f ON f.id = c.founder_id
+WHERE c.id = $1`
+
+// Case returns a case with its founder; ErrNotFound. The caller checks the scope.
+func (s *Store) Case(ctx context.Context, id uuid.UUID) (domain.Case, error) {
+	return getCase(ctx, s.DB, id, "")
+}
+
+func getCase(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID, suffix string) (domain.Case, error) {
+	var c domain.Case
+	var co []string
+	dest := []any{&c.ID, &c.CarrierID, &c.Phase, &c.Status, &c.ClosingReason, &c.LeadAdvisorID,
+		pq.Array(&co), &c.Business.Idea, &c.Business.Sector, &c.Business.LegalForm,
+		&c.Business.FoundedOn, &c.Business.Employees, &c.OpenedOn, &c.ClosedOn, &c.Version,
+		&c.CreatedAt, &c.UpdatedAt}
+	err := q.QueryRowxContext(ctx, selectCase+suffix, id).Scan(append(dest, founderDest(&c.Founder)...)...)
+	if err != nil {
+		return c, notFoundIfNoRows(err)
+	}
+	normaliseFounder(&c.Founder)
+	c.CoAdvisorIDs = make([]uuid.UUID, 0, len(co))
+	for _, s := range co {
+		c.CoAdvisorIDs = append(c.CoAdvisorIDs, uuid.MustParse(s))
+	}
+	return c, nil
+}
+
+// lockCase reads a case FOR UPDATE inside a change and checks the expected version.
+func lockCase(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, version int) (domain.Case, error) {
+	c, err := getCase(ctx, tx, id, " FOR UPDATE OF c")
+	if err != nil {
+		return c, err
+	}
+	if c.Version != version {
+		return c, domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
+	}
+	return c, nil
+}
+
+const isActiveAdvisor = `
+SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+               WHERE m.user_id = $1 AND m.carrier_id = $2 AND m.role = 'advisor' AND u.active)`
+
+func checkAdvisor(ctx context.Context, q sqlx.QueryerContext, user, carrier uuid.UUID, field string) error {
+	var ok bool
+	if err := sqlx.GetContext(ctx, q, &ok, isActiveAdvisor, user, carrier); err != nil {
+		return err
+	}
+	if !ok {
+		return domain.Invalid(field, "error.not_an_advisor_of_carrier")
+	}
+	return nil
+}
+
+const (
+	insertCase = `
+INSERT INTO cases (id, carrier_id, founder_id, phase, status, lead_advisor_id, business_idea,
+    business_sector, business_legal_form, business_founded_on, business_employees, opened_on)
+VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11)`
+	insertTransition = `
+INSERT INTO phase_transitions (case_id, from_phase, to_phase, by_user, reason) VALUES ($1, $2, $3, $4, nullif($5, ''))`
+)
+
+// CreateCase takes in a founder with a new case, in one transaction. scope is the
+// caller's case:create scope: an advisor ("own") becomes lead; a coordinator ("carrier")
+// names the lead, who must be an advisor of that carrier. A known founder (FounderID)
+// must be of the same carrier and visible to the caller. ErrInvalid for every rule broken.
+func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, scope domain.Scope, in domain.Intake, idem *Idempotency) (uuid.UUID, error) {
+	carrier, err := intakeCarrier(scope, in.CarrierID)
+	if err != nil {
+		return uuid.Nil, err
+	}
+	coordinates := scope.All || containsID(scope.Carriers, carrier)
+	lead := actor.UserID
+	switch {
+	case coordinates && in.LeadAdvisorID == nil:
+		return uuid.Nil, domain.Invalid("lead_advisor_id", "error.required")
+	case coordinates:
+		lead = *in.LeadAdvisorID
+	case in.LeadAdvisorID != nil && *in.LeadAdvisorID != actor.UserID:
+		return uuid.Nil, domain.Invalid("lead_advisor_id", "error.only_coordinators_name_lead")
+	}
+	phase := in.Phase
+	if phase == "" {
+		phase = domain.PhaseFounding
+	}
+	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		if err := checkAdvisor(ctx, tx, lead, carrier, "lead_advisor_id"); err != nil {
+			return err
+		}
+		founderID := uuid.New()
+		if in.FounderID != nil {
+			f, advised, err := getFounder(ctx, tx, *in.FounderID, actor.UserID)
+			if err != nil || f.CarrierID != carrier || !scope.Allows(f.CarrierID, advised) {
+				return domain.Invalid("founder_id", "error.unknown_founder")
+			}
+			founderID = f.ID
+		} else {
+			if err := insertFounderRow(ctx, tx, founderID, carrier, in.Founder); err != nil {
+				return err
+			}
+			if err := audit(ctx, tx, actor, Event{Action: "founder.create", ObjectType: "founder", ObjectID: &founderID, CarrierID: &carrier}); err != nil {
+				return err
+			}
+		}
+		b := in.Business
+		if _, err := tx.ExecContext(ctx, insertCase, id, carrier, founderID, phase, lead, b.Idea,
+			b.Sector, b.LegalForm, b.FoundedOn, b.Employees, domain.Today()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertTransition, id, nil, phase, actor.UserID, ""); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "case.create", ObjectType: "case", ObjectID: &id, CarrierID: &carrier})
+	})
+}
+
+// intakeCarrier picks the carrier of a new case: the one named, which must be in the
+// caller's scope, or the caller's only carrier.
+func intakeCarrier(scope domain.Scope, named *uuid.UUID) (uuid.UUID, error) {
+	if named != nil {
+		if !scope.InCarrier(*named) {
+			return uuid.Nil, domain.Invalid("carrier_id", "error.carrier_not_yours")
+		}
+		return *named, nil
+	}
+	carriers := append(append([]uuid.UUID{}, scope.Carriers...), scope.Own...)
+	if len(carriers) != 1 {
+		return uuid.Nil, domain.Invalid("carrier_id", "error.carrier_required")
+	}
+	return carriers[0], nil
+}
+
+func containsID(ids []uuid.UUID, id uuid.UUID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// The scope filter of every case list: whole carriers ($1), own cases in carriers ($2)
+// for user $3, or everything ($4).
+const caseScopeFilter = `
+(c.carrier_id = ANY($1::uuid[])
+ OR (c.carrier_id = ANY($2::uuid[]) AND (c.lead_advisor_id = $3
+     OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3)))
+ OR $4)`
+
+const selectCaseSummaries = `
+SELECT c.id, c.carrier_id, f.given_name || ' ' || f.family_name AS founder_name, c.phase,
+       c.status, c.lead_advisor_id, c.opened_on,
+       (SELECT max(k.date) FROM consultations k WHERE k.case_id = c.id) AS last_consultation_on,
+       (SELECT min(u.due_on) FROM follow_ups u WHERE u.case_id = c.id AND u.done_at IS NULL) AS next_follow_up_on
+FROM cases c JOIN founders f ON f.id = c.founder_id
+WHERE ` + caseScopeFilter + `
+  AND ($5 = '' OR c.phase = $5)
+  AND ($6 = '' OR c.status = $6)
+  AND ($7::uuid IS NULL OR c.lead_advisor_id = $7
+       OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $7))
+  AND ($8 = '' OR lower(f.given_name || ' ' || f.family_name) LIKE '%' || $8 || '%')
+  AND ($9::date IS NULL OR (c.opened_on, c.id) < ($9, $10::uuid))
+ORDER BY c.opened_on DESC, c.id DESC
+LIMIT $11`
+
+// Cases lists the cases in scope matching the filter, newest first, one page at a time.
+// It returns the cursor of the next page ("" on the last). ErrInvalid for a bad cursor.
+func (s *Store) Cases(ctx context.Context, scope domain.Scope, f domain.CaseFilter) ([]domain.CaseSummary, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var afterDate *domain.Date
+	var afterID *uuid.UUID
+	if f.Cursor != "" {
+		d, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, "", domain.Invalid("cursor", "error.invalid_cursor")
+		}
+		afterDate, afterID = &d, &id
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	out := []domain.CaseSummary{}
+	err := s.DB.SelectContext(ctx, &out, selectCaseSummaries, pq.Array(uuidStrings(scope.Carriers)),
+		pq.Array(uuidStrings(scope.Own)), scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, q,
+		afterDate, afterID, limit+1)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(out) > limit {
+		out = out[:limit]
+		last := out[limit-1]
+		next = encodeCursor(last.OpenedOn, last.ID)
+	}
+	return out, next, nil
+}
+
+func encodeCursor(d domain.Date, id uuid.UUID) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(d.String() + "|" + id.String()))
+}
+
+func decodeCursor(s string) (domain.Date, uuid.UUID, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return domain.Date{}, uuid.Nil, err
+	}
+	date, id, ok := strings.Cut(string(b), "|")
+	if !ok {
+		return domain.Date{}, uuid.Nil, fmt.Errorf("cursor without separator")
+	}
+	d, err := domain.ParseDate(date)
+	if err != nil {
+		return d, uuid.Nil, err
+	}
+	u, err := uuid.Parse(id)
+	return d, u, err
+}
+
+const (
+	updateCaseBusiness = `
+UPDATE cases SET business_idea = $2, business_sector = $3, business_legal_form = $4,
+    business_founded_on = $5, business_employees = $6, status = $7, version = version + 1, updated_at = now()
+WHERE id = $1`
+	insertStatusChange = `
+INSERT INTO status_changes (case_id, from_status, to_status, reason, note, by_user)
+VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6)`
+)
+
+// UpdateCase changes business data and pauses or resumes an open case.
+// ErrNotFound; ErrPreconditionFailed (stale version); ErrConflict for a closed case's status.
+func (s *Store) UpdateCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, u domain.CaseUpdate) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockCase(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		b := c.Business
+		if u.Business != nil {
+			b = *u.Business
+		}
+		status := c.Status
+		if u.Status != nil && *u.Status != c.Status {
+			if c.Status == domain.StatusClosed {
+				return domain.Errorf(domain.ErrConflict, "error.case_closed")
+			}
+			status = *u.Status
+			if _, err := tx.ExecContext(ctx, insertStatusChange, id, c.Status, status, "", "", actor.UserID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, updateCaseBusiness, id, b.Idea, b.Sector, b.LegalForm, b.FoundedOn, b.Employees, status); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "case.update", ObjectType: "case", ObjectID: &id, CarrierID: &c.CarrierID})
+	})
+}
+
+const updateCasePhase = `UPDATE cases SET phase = $2, version = version + 1, updated_at = now() WHERE id = $1`
+
+// ChangePhase moves a case to another phase and records the transition.
+// ErrNotFound; ErrPreconditionFailed; ErrConflict for a closed case; ErrInvalid when going
+// back without a reason or staying.
+func (s *Store) ChangePhase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, pc domain.PhaseChange) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockCase(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if c.Status == domain.StatusClosed {
+			return domain.Errorf(domain.ErrConflict, "error.case_closed")
+		}
+		if err := pc.Check(c.Phase); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, updateCasePhase, id, pc.Phase); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertTransition, id, c.Phase, pc.Phase, actor.UserID, pc.Reason); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "case.phase_change", ObjectType: "case", ObjectID: &id, CarrierID: &c.CarrierID})
+	})
+}
+
+const (
+	closeCase = `
+UPDATE cases SET status = 'closed', closing_reason = $2, closed_on = $3, version = version + 1, updated_at = now()
+WHERE id = $1`
+	reopenCase = `
+UPDATE cases SET status = 'active', closing_reason = NULL, closed_on = NULL, version = version + 1, updated_at = now()
+WHERE id = $1`
+)
+
+// CloseCase closes a case with a reason. ErrNotFound; ErrPreconditionFailed; ErrConflict
+// when it is closed already.
+func (s *Store) CloseCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, cl domain.Closing) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockCase(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if c.Status == domain.StatusClosed {
+			return domain.Errorf(domain.ErrConflict, "error.case_closed")
+		}
+		if _, err := tx.ExecContext(ctx, closeCase, id, cl.Reason, domain.Today()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertStatusChange, id, c.Status, domain.StatusClosed, cl.Reason, cl.Note, actor.UserID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "case.close", ObjectType: "case", ObjectID: &id, CarrierID: &c.CarrierID})
+	})
+}
+
+// ReopenCase makes a closed case active again. ErrNotFound; ErrPreconditionFailed;
+// ErrConflict when it is not closed.
+func (s *Store) ReopenCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockCase(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if c.Status != domain.StatusClosed {
+			return domain.Errorf(domain.ErrConflict, "error.case_not_closed")
+		}
+		if _, err := tx.ExecContext(ctx, reopenCase, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, insertStatusChange, id, c.Status, domain.StatusActive, "", "", actor.UserID); err != nil {
+			return err
+		}
+		return audit(ctx, tx, actor, Event{Action: "case.reopen", ObjectType: "case", ObjectID: &id, CarrierID: &c.CarrierID})
+	})
+}
+
+const (
+	updateLead       = `UPDATE cases SET lead_advisor_id = $2, version = version + 1, updated_at = now() WHERE id = $1`
+	deleteCoAdvisors = `DELETE FROM case_co_advisors WHERE case_id = $1`
+	insertCoAdvisor  = `INSERT INTO case_co_advisors (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+)
+
+// AssignAdvisors sets the lead and co-advisors; each must be an active advisor of the
+// case's carrier. ErrNotFound; ErrPreconditionFailed; ErrInvalid naming the bad id.
+func (s *Store) AssignAdvisors(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, a domain.AdvisorAssignment) error {
+	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := lockCase(ctx, tx, id, version)
+		if err != nil {
+			return err
+		}
+		if err := checkAdvisor(ctx, tx, a.LeadAdvisorID, c.CarrierID, "lead_advisor_id"); err != nil {
+			return err
+		}
+		for i, co := range a.CoAdvisorIDs {
+			if err := checkAdvisor(ctx, tx, co, c.CarrierID, fmt.Sprintf("co_advisor_ids[%d]", i)); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, updateLead, id, a.LeadAdvisorID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, deleteCoAdvisors, id); err != nil {
+			return err
+		}
+		for _, co := range a.CoAdvisorIDs {
+			if co == a.LeadAdvisorID {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, insertCoAdvisor, id, co); err != nil {
+				return err
+			}
+		}
+		return audit(ctx, tx, actor, Event{Action: "case.assign", ObjectType: "case", ObjectID: &id, CarrierID: &c.CarrierID})
+	})
+}
+
+const selectTransitions = `
+SELECT from_phase, to_phase, at, by_user, reason FROM phase_transitions WHERE case_id = $1 ORDER BY at, id`
+
+// PhaseHistory lists a case's phase transitions, oldest first.
+func (s *Store) PhaseHistory(ctx context.Context, id uuid.UUID) ([]domain.PhaseTransition, error) {
+	out := []domain.PhaseTransition{}
+	if err := s.DB.SelectContext(ctx, &out, selectTransitions, id); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].At = out[i].At.UTC().Truncate(time.Second)
+	}
+	return out, nil
+}

@@ -1,0 +1,224 @@
+// Package store keeps Lotse's data in PostgreSQL. Each exported method is one
+// transaction; the SQL stands as constants next to the code that runs it. Methods
+// return *domain.Error for the outcomes a caller handles (not found, conflict, stale
+// version) and wrapped errors for everything else.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+)
+
+// Store is the PostgreSQL store.
+type Store struct {
+	DB *sqlx.DB
+}
+
+// Open connects to databaseURL with a statement timeout, so a runaway query cannot hold
+// a connection for ever.
+func Open(databaseURL string) (*Store, error) {
+	u, err := WithStatementTimeout(databaseURL, 15*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	db, err := sqlx.Open("postgres", u)
+	if err != nil {
+		return nil, fmt.Errorf("opening database: %w", err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(10)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{DB: db}, nil
+}
+
+// WithStatementTimeout adds statement_timeout to a postgres:// URL unless it has one.
+func WithStatementTimeout(databaseURL string, d time.Duration) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return "", errors.New("DATABASE_URL must be a postgres:// URL")
+	}
+	q := u.Query()
+	if q.Get("statement_timeout") == "" {
+		q.Set("statement_timeout", fmt.Sprint(d.Milliseconds()))
+	}
+	u.RawQuery = q.Encode()
+	return u.String(), nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+
+// inTx runs fn in one transaction and commits when it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+const insertAudit = `
+INSERT INTO audit_events (actor_id, action, object_type, object_id, carrier_id, request_id, outcome)
+VALUES ($1, $2, nullif($3, ''), $4, $5, nullif($6, ''), $7)`
+
+// Event is an audit event to record: never personal data, only who, what, which object.
+type Event struct {
+	Action     string
+	ObjectType string
+	ObjectID   *uuid.UUID
+	CarrierID  *uuid.UUID
+	Outcome    string // "success" unless set
+}
+
+func audit(ctx context.Context, q sqlx.ExecerContext, actor domain.Actor, ev Event) error {
+	if ev.Outcome == "" {
+		ev.Outcome = "success"
+	}
+	var actorID *uuid.UUID
+	if actor.UserID != uuid.Nil {
+		actorID = &actor.UserID
+	}
+	_, err := q.ExecContext(ctx, insertAudit, actorID, ev.Action, ev.ObjectType, ev.ObjectID, ev.CarrierID, actor.RequestID, ev.Outcome)
+	if err != nil {
+		return fmt.Errorf("audit %s: %w", ev.Action, err)
+	}
+	return nil
+}
+
+// Audit records an event outside any other change (sign-ins, denials, reads).
+func (s *Store) Audit(ctx context.Context, actor domain.Actor, ev Event) error {
+	return audit(ctx, s.DB, actor, ev)
+}
+
+// Idempotency identifies a creating request by the caller's key and a hash of its body.
+type Idempotency struct {
+	Key   string
+	Route string
+	Body  []byte
+}
+
+const claimIdempotency = `
+INSERT INTO idempotency_keys (user_id, key, route, request_hash, resource_id)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (user_id, key) DO NOTHING`
+
+const selectIdempotency = `
+SELECT route, request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`
+
+// errReplay carries the id of the object an earlier request with the same key created.
+type errReplay struct{ id uuid.UUID }
+
+func (e errReplay) Error() string { return "idempotent replay of " + e.id.String() }
+
+// claim records key → id inside the creating transaction. A concurrent request with the
+// same key waits on the row lock until this one ends, so exactly one of them creates.
+// When the key was used before, claim returns errReplay (same request) or ErrInvalid.
+func claim(ctx context.Context, tx *sqlx.Tx, user uuid.UUID, idem *Idempotency, id uuid.UUID) error {
+	if idem == nil || idem.Key == "" {
+		return nil
+	}
+	hash := sha256.Sum256(append([]byte(idem.Route+"\n"), idem.Body...))
+	res, err := tx.ExecContext(ctx, claimIdempotency, user, idem.Key, idem.Route, hash[:], id)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return nil
+	}
+	var prev struct {
+		Route string    `db:"route"`
+		Hash  []byte    `db:"request_hash"`
+		ID    uuid.UUID `db:"resource_id"`
+	}
+	if err := tx.GetContext(ctx, &prev, selectIdempotency, user, idem.Key); err != nil {
+		return err
+	}
+	if string(prev.Hash) != string(hash[:]) {
+		return domain.Invalid("Idempotency-Key", "error.idempotency_key_reused")
+	}
+	return errReplay{prev.ID}
+}
+
+// create runs fn in a transaction guarded by an idempotency key and returns the id of
+// the created object, or of the object created by an earlier request with the same key.
+func (s *Store) create(ctx context.Context, user uuid.UUID, idem *Idempotency, fn func(tx *sqlx.Tx, id uuid.UUID) error) (uuid.UUID, error) {
+	id := uuid.New()
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := claim(ctx, tx, user, idem, id); err != nil {
+			return err
+		}
+		return fn(tx, id)
+	})
+	var replay errReplay
+	if errors.As(err, &replay) {
+		return replay.id, nil
+	}
+	return id, err
+}
+
+// isUnique reports whether err is a unique violation, optionally of the named constraint.
+func isUnique(err error, constraint string) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23505" &&
+		(constraint == "" || strings.Contains(pqErr.Constraint, constraint))
+}
+
+// notFoundIfNoRows turns sql.ErrNoRows into the domain's not-found error.
+func notFoundIfNoRows(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.NotFound()
+	}
+	return err
+}
+
+// uuidStrings converts ids for pq.Array.
+func uuidStrings(ids []uuid.UUID) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out
+}
+
+// checkVersion explains a conditional UPDATE that changed no row: the object is gone
+// (404) or was changed meanwhile (412).
+func checkVersion(ctx context.Context, q sqlx.QueryerContext, table string, id uuid.UUID) error {
+	var exists bool
+	// table is one of our constants, never input.
+	if err := sqlx.GetContext(ctx, q, &exists, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id); err != nil {
+		return err
+	}
+	if !exists {
+		return domain.NotFound()
+	}
+	return domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
+}
+
+func isForeignKey(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && pqErr.Code == "23503"
+}
+
+// fieldIndex names a field of a list element, e.g. roles[1].carrier_id.
+func fieldIndex(list string, i int, field string) string {
+	return fmt.Sprintf("%s[%d].%s", list, i, field)
+}
