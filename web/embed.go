@@ -13,7 +13,8 @@ var Templates embed.FS
 //go:embed static
 var Static embed.FS
 
-// Locales holds one JSON message file per language (de.json first, en.json second).
+// Locales holds the message files, named AREA.LANG.json (core.de.json, core.en.json, …):
+// German is the default, English the second language.
 //
 //go:embed locales
 var Locales embed.FS
