@@ -67,6 +67,9 @@ func (s *Server) routeTable() []route {
 		{get, "/api/v1/founders/:id", "case:read", s.apiFounder},
 		{patch, "/api/v1/founders/:id", "case:update", s.apiUpdateFounder},
 
+		// casework
+		// (end of casework)
+
 		// pages
 		{get, "/", permPublic, s.pageHome},
 		{get, "/static/*file", permPublic, s.static},
@@ -74,5 +77,6 @@ func (s *Server) routeTable() []route {
 		{post, "/login", permPublic, s.pageLoginSubmit},
 		{post, "/logout", permSignedIn, s.pageLogout},
 		{get, "/cases", "case:read", s.pageCases},
+		// (end of pages)
 	}
 }
