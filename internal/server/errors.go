@@ -31,6 +31,9 @@ var statusOf = map[domain.Code]int{
 	domain.ErrInternal:             http.StatusInternalServerError,
 }
 
+// problemType prefixes the type URI of every problem document.
+const problemType = "https://lotse.iq-netzwerk.de/problems/"
+
 // problem is an RFC 9457 problem document.
 type problem struct {
 	Type   string         `json:"type"`
@@ -85,7 +88,7 @@ func (s *Server) fail(c *gin.Context, err error) {
 		return
 	}
 	p := problem{
-		Type:   "https://lotse.iq-netzwerk.de/problems/" + string(e.Code),
+		Type:   problemType + string(e.Code),
 		Title:  s.t(c, "status."+string(e.Code), nil),
 		Status: status,
 		Detail: s.t(c, e.Message, nil),

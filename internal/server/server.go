@@ -8,10 +8,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -95,6 +97,13 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 			status = http.StatusServiceUnavailable
 			w.Header().Set("Retry-After", "5")
 		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+			_ = json.NewEncoder(w).Encode(problem{Type: problemType + "unavailable",
+				Title: http.StatusText(status), Status: status, Detail: "database unavailable, please retry"})
+			return
+		}
 		http.Error(w, http.StatusText(status), status)
 	}
 
@@ -118,7 +127,8 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 }
 
 // Handler is the whole HTTP handler: security headers and body limits outermost, then
-// cross-origin protection for every state-changing request, then sessions, then Gin.
+// cross-origin protection for every state-changing request, then sessions, then Gin;
+// the operations endpoints skip the session.
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -126,8 +136,19 @@ func (s *Server) Handler() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte(`{"type":"https://lotse.iq-netzwerk.de/problems/cross_origin","title":"Forbidden","status":403,"detail":"cross-origin request refused"}`))
 	}))
-	return s.headers(cop.Handler(s.sessions.LoadAndSave(s.engine)))
+	withSessions := cop.Handler(s.sessions.LoadAndSave(s.engine))
+	return s.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if opsPaths[r.URL.Path] {
+			s.engine.ServeHTTP(w, r)
+			return
+		}
+		withSessions.ServeHTTP(w, r)
+	}))
 }
+
+// opsPaths answer without a session, so that health and metrics do not depend on the
+// database-backed session store (/readyz checks the database itself).
+var opsPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // SetReady flips /readyz; graceful shutdown clears it before draining.
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
