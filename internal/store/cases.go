@@ -170,45 +170,38 @@ const caseScopeFilter = `
      OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3)))
  OR $4)`
 
+// selectCaseSummaries picks the page of cases first and joins founders and the
+// last/next dates for those rows only: joining before the LIMIT made PostgreSQL hash all
+// founders (76 ms instead of 6 ms on the 100,000-founder data set).
 const selectCaseSummaries = `
 SELECT c.id, c.carrier_id, f.given_name || ' ' || f.family_name AS founder_name, c.phase,
        c.status, c.lead_advisor_id, c.opened_on,
        (SELECT max(k.date) FROM consultations k WHERE k.case_id = c.id) AS last_consultation_on,
        (SELECT min(u.due_on) FROM follow_ups u WHERE u.case_id = c.id AND u.done_at IS NULL) AS next_follow_up_on
-FROM cases c JOIN founders f ON f.id = c.founder_id
-WHERE ` + caseScopeFilter + `
-  AND ($5 = '' OR c.phase = $5)
-  AND ($6 = '' OR c.status = $6)
-  AND ($7::uuid IS NULL OR c.lead_advisor_id = $7
-       OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $7))
-  AND ($8 = '' OR lower(f.given_name || ' ' || f.family_name) LIKE '%' || $8 || '%')
-  AND ($9::date IS NULL OR (c.opened_on, c.id) < ($9, $10::uuid))
-ORDER BY c.opened_on DESC, c.id DESC
-LIMIT $11`
+FROM (
+    SELECT c.* FROM cases c
+    WHERE ` + caseScopeFilter + `
+      AND ($5 = '' OR c.phase = $5)
+      AND ($6 = '' OR c.status = $6)
+      AND ($7::uuid IS NULL OR c.lead_advisor_id = $7
+           OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $7))
+      AND ($8 = '' OR EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id
+                              AND lower(f.given_name || ' ' || f.family_name) LIKE '%' || $8 || '%'))
+      AND ($9::date IS NULL OR (c.opened_on, c.id) < ($9, $10::uuid))
+    ORDER BY c.opened_on DESC, c.id DESC
+    LIMIT $11
+) c JOIN founders f ON f.id = c.founder_id
+ORDER BY c.opened_on DESC, c.id DESC`
 
 // Cases lists the cases in scope matching the filter, newest first, one page at a time.
 // It returns the cursor of the next page ("" on the last). ErrInvalid for a bad cursor.
 func (s *Store) Cases(ctx context.Context, scope domain.Scope, f domain.CaseFilter) ([]domain.CaseSummary, string, error) {
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	var afterDate *domain.Date
-	var afterID *uuid.UUID
-	if f.Cursor != "" {
-		d, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, "", domain.Invalid("cursor", "error.invalid_cursor")
-		}
-		afterDate, afterID = &d, &id
-	}
-	q := strings.ToLower(strings.TrimSpace(f.Query))
-	q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
-	out := []domain.CaseSummary{}
-	err := s.DB.SelectContext(ctx, &out, selectCaseSummaries, pq.Array(uuidStrings(scope.Carriers)),
-		pq.Array(uuidStrings(scope.Own)), scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, q,
-		afterDate, afterID, limit+1)
+	query, args, limit, err := CasesQuery(scope, f)
 	if err != nil {
+		return nil, "", err
+	}
+	out := []domain.CaseSummary{}
+	if err := s.DB.SelectContext(ctx, &out, query, args...); err != nil {
 		return nil, "", err
 	}
 	next := ""
@@ -218,6 +211,28 @@ func (s *Store) Cases(ctx context.Context, scope domain.Scope, f domain.CaseFilt
 		next = encodeCursor(last.OpenedOn, last.ID)
 	}
 	return out, next, nil
+}
+
+// CasesQuery is the SQL and arguments of one page of Cases; it asks for limit+1 rows to
+// learn whether there is a next page. Exported so benchmarks can run the same SQL raw.
+func CasesQuery(scope domain.Scope, f domain.CaseFilter) (query string, args []any, limit int, err error) {
+	limit = f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	var afterDate *domain.Date
+	var afterID *uuid.UUID
+	if f.Cursor != "" {
+		d, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return "", nil, 0, domain.Invalid("cursor", "error.invalid_cursor")
+		}
+		afterDate, afterID = &d, &id
+	}
+	q := strings.ToLower(strings.TrimSpace(f.Query))
+	q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+	return selectCaseSummaries, []any{pq.Array(uuidStrings(scope.Carriers)), pq.Array(uuidStrings(scope.Own)),
+		scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, q, afterDate, afterID, limit + 1}, limit, nil
 }
 
 func encodeCursor(d domain.Date, id uuid.UUID) string {

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +23,13 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/server"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
+
+func init() {
+	// Request logs drown test output; LOTSE_TEST_LOGS=1 shows them.
+	if os.Getenv("LOTSE_TEST_LOGS") == "" {
+		slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}
+}
 
 // Password is the password of every account the fixtures create.
 const Password = "Correct-Horse-Battery-9"
