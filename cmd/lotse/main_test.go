@@ -208,7 +208,11 @@ func TestServeSurvivesDatabaseRestartAndShutsDownGracefully(t *testing.T) {
 			t.Fatalf("intake after restart: %d %s", code, body)
 		}
 		_, list := do("GET", "/api/v1/cases?q=neu", "")
-		var l struct{ Items []struct{ FounderName string `json:"founder_name"` } }
+		var l struct {
+			Items []struct {
+				FounderName string `json:"founder_name"`
+			}
+		}
 		_ = json.Unmarshal([]byte(list), &l)
 		names := fmt.Sprint(l.Items)
 		if !strings.Contains(names, "Vorher") || !strings.Contains(names, "Nachher") || strings.Contains(names, "Waehrend") {

@@ -44,7 +44,7 @@ func (d Date) String() string { return d.Format(DateLayout) }
 func (d Date) After(o Date) bool { return d.Time.After(o.Time) }
 
 // AddDays returns the day n days after d.
-func (d Date) AddDays(n int) Date { return Date{d.Time.AddDate(0, 0, n)} }
+func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }
 
 // MarshalJSON writes "YYYY-MM-DD".
 func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.String() + `"`), nil }

@@ -62,4 +62,3 @@ func CheckPasswordPolicy(password string) error {
 	}
 	return nil
 }
-

@@ -144,4 +144,3 @@ func Scale(ctx context.Context, st *store.Store, founders int, out io.Writer) er
 		founders, founders*10, 11*advisorsPerCarrier, time.Since(start).Round(time.Second), ScalePassword)
 	return nil
 }
-

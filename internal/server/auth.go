@@ -219,7 +219,6 @@ func newTokenSecret() string {
 	return "lotse_" + base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-
 // auditRead is the audit event of reading one object of counselling content.
 func auditRead(objectType string, id, carrier uuid.UUID) store.Event {
 	return store.Event{Action: objectType + ".read", ObjectType: objectType, ObjectID: &id, CarrierID: &carrier}
