@@ -14,7 +14,7 @@ import (
 )
 
 // ScalePassword is the password of every synthetic account of `seed scale`.
-const ScalePassword = "Skalierung-Benchmark-2026"
+const ScalePassword = "Skalierung-Benchmark-2026" //nolint:gosec // a published benchmark password, not a secret
 
 // The scale data set is written set-wise in SQL: a million consultations row by row
 // through the store would take an hour. Deterministic (setseed) so runs compare.

@@ -37,7 +37,7 @@ func AddUser(ctx context.Context, st *store.Store, in domain.UserInput, m domain
 }
 
 // DemoPassword is the password of every demo account.
-const DemoPassword = "Beratung-Demo-2026"
+const DemoPassword = "Beratung-Demo-2026" //nolint:gosec // the published demo password, not a secret
 
 // Demo creates demo carriers, accounts and cases, unless the database has carriers
 // already, and prints the sign-in data either way.
