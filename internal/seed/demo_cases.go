@@ -60,7 +60,7 @@ func demoCases(ctx context.Context, st *store.Store, carriers []uuid.UUID, users
 			return fmt.Errorf("demo case %s %s: %w", f.given, f.family, err)
 		}
 	}
-	return nil
+	return demoCasework(ctx, st, users)
 }
 
 func carrierOf(advisorEmail string) int {

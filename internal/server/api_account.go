@@ -24,7 +24,7 @@ func (s *Server) apiSignIn(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.store.User(c, id)
+	u, err := s.store.User(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -42,7 +42,7 @@ func (s *Server) apiSignOut(c *gin.Context) {
 
 func (s *Server) apiMe(c *gin.Context) {
 	id, _ := currentUser(c)
-	u, err := s.store.User(c, id)
+	u, err := s.store.User(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -52,7 +52,7 @@ func (s *Server) apiMe(c *gin.Context) {
 
 func (s *Server) apiTokens(c *gin.Context) {
 	id, _ := currentUser(c)
-	ts, err := s.store.Tokens(c, id)
+	ts, err := s.store.Tokens(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -75,7 +75,7 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	t, err := s.store.CreateToken(c, actor(c), in, newTokenSecret(), idem)
+	t, err := s.store.CreateToken(c.Request.Context(), actor(c), in, newTokenSecret(), idem)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -86,7 +86,7 @@ func (s *Server) apiCreateToken(c *gin.Context) {
 func (s *Server) apiRevokeToken(c *gin.Context) {
 	id, err := pathID(c)
 	if err == nil {
-		err = s.store.RevokeToken(c, actor(c), id)
+		err = s.store.RevokeToken(c.Request.Context(), actor(c), id)
 	}
 	if err != nil {
 		s.fail(c, err)

@@ -20,12 +20,12 @@ func (s *Server) apiCreateCarrier(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	id, err := s.store.CreateCarrier(c, actor(c), in, idem)
+	id, err := s.store.CreateCarrier(c.Request.Context(), actor(c), in, idem)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	cr, err := s.store.Carrier(c, id)
+	cr, err := s.store.Carrier(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -34,7 +34,7 @@ func (s *Server) apiCreateCarrier(c *gin.Context) {
 }
 
 func (s *Server) apiCarriers(c *gin.Context) {
-	cs, err := s.store.Carriers(c)
+	cs, err := s.store.Carriers(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) apiUsers(c *gin.Context) {
 		}
 		after = &id
 	}
-	us, err := s.store.Users(c, after, q.Limit+1)
+	us, err := s.store.Users(c.Request.Context(), after, q.Limit+1)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -94,7 +94,7 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 
 // createUser hashes the password and stores the user (API and admin page).
 func (s *Server) createUser(c *gin.Context, in domain.UserInput) (domain.User, error) {
-	hash, err := domain.HashPassword(c, in.Password)
+	hash, err := domain.HashPassword(c.Request.Context(), in.Password)
 	if err != nil {
 		return domain.User{}, err
 	}
@@ -102,11 +102,11 @@ func (s *Server) createUser(c *gin.Context, in domain.UserInput) (domain.User, e
 	if err != nil {
 		return domain.User{}, err
 	}
-	id, err := s.store.CreateUser(c, actor(c), in, hash, idem)
+	id, err := s.store.CreateUser(c.Request.Context(), actor(c), in, hash, idem)
 	if err != nil {
 		return domain.User{}, err
 	}
-	return s.store.User(c, id)
+	return s.store.User(c.Request.Context(), id)
 }
 
 type rolesRequest struct {
@@ -135,13 +135,13 @@ func (s *Server) apiSetRoles(c *gin.Context) {
 // setRoles replaces the memberships and reloads this instance's policy at once; the
 // others follow on the NOTIFY sent at commit.
 func (s *Server) setRoles(c *gin.Context, id uuid.UUID, roles []domain.Membership) (domain.User, error) {
-	if err := s.store.SetRoles(c, actor(c), id, roles); err != nil {
+	if err := s.store.SetRoles(c.Request.Context(), actor(c), id, roles); err != nil {
 		return domain.User{}, err
 	}
 	if err := s.authz.Reload(); err != nil {
 		return domain.User{}, err
 	}
-	return s.store.User(c, id)
+	return s.store.User(c.Request.Context(), id)
 }
 
 func (s *Server) apiDeactivate(c *gin.Context) {
@@ -159,13 +159,13 @@ func (s *Server) apiDeactivate(c *gin.Context) {
 }
 
 func (s *Server) deactivate(c *gin.Context, id uuid.UUID) (domain.User, error) {
-	if err := s.store.Deactivate(c, actor(c), id); err != nil {
+	if err := s.store.Deactivate(c.Request.Context(), actor(c), id); err != nil {
 		return domain.User{}, err
 	}
 	if err := s.authz.Reload(); err != nil {
 		return domain.User{}, err
 	}
-	return s.store.User(c, id)
+	return s.store.User(c.Request.Context(), id)
 }
 
 func (s *Server) apiAdvisors(c *gin.Context) {
@@ -178,7 +178,12 @@ func (s *Server) apiAdvisors(c *gin.Context) {
 		s.fail(c, s.inScope(c, "carrier", id, id, false))
 		return
 	}
-	as, err := s.store.Advisors(c, id)
+	// A carrier that does not exist is 404, not an empty list (api.md).
+	if _, err := s.store.Carrier(c.Request.Context(), id); err != nil {
+		s.fail(c, err)
+		return
+	}
+	as, err := s.store.Advisors(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return

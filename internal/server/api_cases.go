@@ -78,12 +78,12 @@ func (s *Server) apiCreateCase(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	id, err := s.store.CreateCase(c, actor(c), scopeOf(c), in, idem)
+	id, err := s.store.CreateCase(c.Request.Context(), actor(c), scopeOf(c), in, idem)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	cs, err := s.store.Case(c, id)
+	cs, err := s.store.Case(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -123,7 +123,7 @@ func (s *Server) apiCases(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	items, next, err := s.store.Cases(c, scopeOf(c), f)
+	items, next, err := s.store.Cases(c.Request.Context(), scopeOf(c), f)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -138,7 +138,7 @@ func (s *Server) loadCase(c *gin.Context) (domain.Case, error) {
 	if err != nil {
 		return domain.Case{}, err
 	}
-	cs, err := s.store.Case(c, id)
+	cs, err := s.store.Case(c.Request.Context(), id) // not c: gin reuses it after the request
 	if err != nil {
 		return cs, err
 	}
@@ -148,7 +148,7 @@ func (s *Server) loadCase(c *gin.Context) (domain.Case, error) {
 
 // answerCase re-reads the case after a change and answers it with its ETag.
 func (s *Server) answerCase(c *gin.Context, id uuid.UUID) {
-	cs, err := s.store.Case(c, id)
+	cs, err := s.store.Case(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -163,7 +163,7 @@ func (s *Server) apiCase(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.store.Audit(c, actor(c), auditRead("case", cs.ID, cs.CarrierID)); err != nil {
+	if err := s.store.Audit(c.Request.Context(), actor(c), auditRead("case", cs.ID, cs.CarrierID)); err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -213,35 +213,35 @@ func (s *Server) apiUpdateCase(c *gin.Context) {
 		if err := p.Err(); err != nil {
 			return err
 		}
-		return s.store.UpdateCase(c, actor(c), cs.ID, v, in)
+		return s.store.UpdateCase(c.Request.Context(), actor(c), cs.ID, v, in)
 	})
 }
 
 func (s *Server) apiChangePhase(c *gin.Context) {
 	var in domain.PhaseChange
 	caseChange(s, c, &in, nil, func(cs domain.Case, v int) error {
-		return s.store.ChangePhase(c, actor(c), cs.ID, v, in)
+		return s.store.ChangePhase(c.Request.Context(), actor(c), cs.ID, v, in)
 	})
 }
 
 func (s *Server) apiCloseCase(c *gin.Context) {
 	var in domain.Closing
 	caseChange(s, c, &in, nil, func(cs domain.Case, v int) error {
-		return s.store.CloseCase(c, actor(c), cs.ID, v, in)
+		return s.store.CloseCase(c.Request.Context(), actor(c), cs.ID, v, in)
 	})
 }
 
 func (s *Server) apiReopenCase(c *gin.Context) {
 	var in struct{}
 	caseChange(s, c, &in, nil, func(cs domain.Case, v int) error {
-		return s.store.ReopenCase(c, actor(c), cs.ID, v)
+		return s.store.ReopenCase(c.Request.Context(), actor(c), cs.ID, v)
 	})
 }
 
 func (s *Server) apiAssignAdvisors(c *gin.Context) {
 	var in domain.AdvisorAssignment
 	caseChange(s, c, &in, nil, func(cs domain.Case, v int) error {
-		return s.store.AssignAdvisors(c, actor(c), cs.ID, v, in)
+		return s.store.AssignAdvisors(c.Request.Context(), actor(c), cs.ID, v, in)
 	})
 }
 
@@ -251,7 +251,7 @@ func (s *Server) apiPhases(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	ph, err := s.store.PhaseHistory(c, cs.ID)
+	ph, err := s.store.PhaseHistory(c.Request.Context(), cs.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -266,7 +266,7 @@ func (s *Server) loadFounder(c *gin.Context) (domain.Founder, error) {
 		return domain.Founder{}, err
 	}
 	user, _ := currentUser(c)
-	f, advised, err := s.store.Founder(c, id, user)
+	f, advised, err := s.store.Founder(c.Request.Context(), id, user)
 	if err != nil {
 		return f, err
 	}
@@ -276,7 +276,7 @@ func (s *Server) loadFounder(c *gin.Context) (domain.Founder, error) {
 func (s *Server) apiFounder(c *gin.Context) {
 	f, err := s.loadFounder(c)
 	if err == nil {
-		err = s.store.Audit(c, actor(c), auditRead("founder", f.ID, f.CarrierID))
+		err = s.store.Audit(c.Request.Context(), actor(c), auditRead("founder", f.ID, f.CarrierID))
 	}
 	if err != nil {
 		s.fail(c, err)
@@ -317,12 +317,12 @@ func (s *Server) apiUpdateFounder(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if err := s.store.UpdateFounder(c, actor(c), f.ID, version, data); err != nil {
+	if err := s.store.UpdateFounder(c.Request.Context(), actor(c), f.ID, version, data); err != nil {
 		s.fail(c, err)
 		return
 	}
 	user, _ := currentUser(c)
-	f, _, err = s.store.Founder(c, f.ID, user)
+	f, _, err = s.store.Founder(c.Request.Context(), f.ID, user)
 	if err != nil {
 		s.fail(c, err)
 		return

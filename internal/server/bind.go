@@ -62,7 +62,7 @@ func decodeJSON(b []byte, dst any) error {
 				Fields: []domain.FieldError{{Field: name, Message: "error.unknown_field"}}}
 		case strings.Contains(err.Error(), "date must be"), strings.Contains(err.Error(), "invalid UUID"):
 			return &domain.Error{Code: domain.ErrInvalid, Message: "error.invalid",
-				Fields: []domain.FieldError{{Field: jsonErrorField(err), Message: "validation.format"}}}
+				Fields: []domain.FieldError{{Field: badField(b, reflect.TypeOf(dst)), Message: "validation.format"}}}
 		}
 		return domain.Errorf(domain.ErrBadRequest, "error.malformed_json")
 	}
@@ -72,33 +72,62 @@ func decodeJSON(b []byte, dst any) error {
 	return nil
 }
 
-// jsonErrorField digs the field name out of a decoding error where encoding/json gives one.
-func jsonErrorField(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, "Go struct field "); i >= 0 {
-		rest := msg[i+len("Go struct field "):]
-		if j := strings.IndexAny(rest, " "); j > 0 {
-			rest = rest[:j]
+// badField finds the field of a JSON body b that type t cannot take. encoding/json names
+// no field for errors of UnmarshalJSON/UnmarshalText methods (dates, UUIDs), so each
+// member is decoded on its own until the one that fails is found: "business.founded_on",
+// "co_advisor_ids[1]". "" when none is found.
+func badField(b []byte, t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	fails := func(raw []byte, t reflect.Type) bool { return json.Unmarshal(raw, reflect.New(t).Interface()) != nil }
+	join := func(name, sub string) string {
+		if sub == "" || strings.HasPrefix(sub, "[") {
+			return name + sub
 		}
-		if k := strings.Index(rest, "."); k >= 0 {
-			return toSnakePath(rest[k+1:])
+		return name + "." + sub
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(b, &obj) != nil {
+			return ""
+		}
+		for name, raw := range obj {
+			if ft, ok := jsonFieldType(t, name); ok && fails(raw, ft) {
+				return join(name, badField(raw, ft))
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		var items []json.RawMessage
+		if json.Unmarshal(b, &items) != nil {
+			return ""
+		}
+		for i, raw := range items {
+			if fails(raw, t.Elem()) {
+				return join("["+strconv.Itoa(i)+"]", badField(raw, t.Elem()))
+			}
 		}
 	}
 	return ""
 }
 
-func toSnakePath(s string) string {
-	var b strings.Builder
-	for i, r := range s {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 && s[i-1] != '.' {
-				b.WriteByte('_')
+// jsonFieldType is the type of the member called name in struct t (embedded structs included).
+func jsonFieldType(t reflect.Type, name string) (reflect.Type, bool) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" && f.Type.Kind() == reflect.Struct {
+			if ft, ok := jsonFieldType(f.Type, name); ok {
+				return ft, true
 			}
-			r += 'a' - 'A'
+			continue
 		}
-		b.WriteRune(r)
+		if tag == name || (tag == "" && strings.EqualFold(f.Name, name)) {
+			return f.Type, true
+		}
 	}
-	return b.String()
+	return nil, false
 }
 
 // bind reads, decodes and validates a JSON body into dst.

@@ -26,13 +26,26 @@ type pages struct {
 func loadPages(s *Server) (*pages, error) {
 	funcs := template.FuncMap{
 		// Replaced per request by view(); these exist so parsing knows the names.
-		"t":     func(id string, args ...any) string { return id },
-		"lang":  func() string { return "de" },
-		"date":  formatDate,
-		"deref": func(d *domain.Date) domain.Date { return *d },
-		"label": func(kind, code string) string { return code },
+		"t":      func(id string, args ...any) string { return id },
+		"lang":   func() string { return "de" },
+		"date":   formatDate,
+		"label":  func(kind, code string) string { return code },
+		"fv":     formValue,
+		"has":    formHas,
+		"id":     func(u uuid.UUID) string { return u.String() },
+		"join":   strings.Join,
+		"time":   formatTime,
+		"dict":   dict,
+		"rank":   domain.PhaseRank,
+		"isTrue": func(b *bool) bool { return b != nil && *b },
+		"deref":  derefDate,
 	}
 	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	// partials.html holds the form building blocks every page may use.
+	partials, err := fs.ReadFile(web.Templates, "templates/partials.html")
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +56,7 @@ func loadPages(s *Server) (*pages, error) {
 	p := &pages{byName: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
-		if name == "layout" {
+		if name == "layout" || name == "partials" {
 			continue
 		}
 		body, err := fs.ReadFile(web.Templates, f)
@@ -51,6 +64,9 @@ func loadPages(s *Server) (*pages, error) {
 			return nil, err
 		}
 		t, err := template.New("layout").Funcs(funcs).Parse(string(layout))
+		if err == nil {
+			_, err = t.Parse(string(partials))
+		}
 		if err == nil {
 			_, err = t.Parse(string(body))
 		}
@@ -60,6 +76,23 @@ func loadPages(s *Server) (*pages, error) {
 		p.byName[name] = t
 	}
 	return p, nil
+}
+
+// dict builds the argument map of a partial: {{template "field" dict "Name" "x" …}}.
+func dict(kv ...any) map[string]any {
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[fmt.Sprint(kv[i])] = kv[i+1]
+	}
+	return m
+}
+
+// derefDate is the day of an optional date (the zero day for none).
+func derefDate(d *domain.Date) domain.Date {
+	if d == nil {
+		return domain.Date{}
+	}
+	return *d
 }
 
 func formatDate(v any) string {
@@ -78,28 +111,59 @@ func formatDate(v any) string {
 	return ""
 }
 
-// view is what every page template gets: the page's data plus who is signed in.
+// view is what every page template gets: the page's data plus who is signed in, what the
+// navigation may offer them, and a message left by the previous request (flash).
 type view struct {
 	Title string
 	User  *domain.User
+	Nav   nav
 	Lang  string
 	Path  string
+	Flash string
 	Data  any
 }
+
+// nav says which areas the signed-in user's roles reach; the layout shows only those.
+type nav struct{ Cases, Intake, Agenda, Users, Carriers bool }
+
+// ctxPagePath is the path a page re-rendered after a POST stands for (the language
+// switch links there, not to the POST-only route).
+const ctxPagePath = "lotse.page_path"
+
+// sessFlash is the session key of the one-time message shown on the next page.
+const sessFlash = "flash"
 
 // render executes a page in the request's language. Rendering goes to a buffer first,
 // so a template error becomes a clean 500 and never half a page.
 func (s *Server) render(c *gin.Context, status int, name, titleID string, data any) {
+	s.renderTitled(c, status, name, s.t(c, titleID, nil), data)
+}
+
+// renderTitled is render with a title that needs no translation (a person's name).
+func (s *Server) renderTitled(c *gin.Context, status int, name, title string, data any) {
 	t, ok := s.pages.byName[name]
 	if !ok {
 		s.fail(c, fmt.Errorf("no template %q", name))
 		return
 	}
 	l := lang(c)
-	v := view{Title: s.t(c, titleID, nil), Lang: l, Path: c.Request.URL.Path, Data: data}
+	v := view{Title: title, Lang: l, Path: c.Request.URL.Path, Data: data}
+	if p := c.GetString(ctxPagePath); p != "" {
+		v.Path = p
+	}
 	if id, ok := currentUser(c); ok {
-		if u, err := s.store.User(c, id); err == nil {
+		if u, err := s.store.User(c.Request.Context(), id); err == nil {
 			v.User = &u
+		}
+		v.Nav = nav{
+			Cases:    !s.authz.Scope(id, "case:read").Empty(),
+			Intake:   !s.authz.Scope(id, "case:create").Empty(),
+			Agenda:   !s.authz.Scope(id, "case:read").Empty(),
+			Users:    !s.authz.Scope(id, "user:manage").Empty(),
+			Carriers: !s.authz.Scope(id, "carrier:manage").Empty(),
+		}
+		if msg := s.sessions.PopString(c.Request.Context(), sessFlash); msg != "" {
+			v.Flash = s.t(c, msg, nil)
 		}
 		c.Header("Cache-Control", "no-store")
 	}
@@ -155,8 +219,16 @@ func setLang(c *gin.Context) {
 
 func (s *Server) pageHome(c *gin.Context) {
 	setLang(c)
-	if _, ok := currentUser(c); ok {
-		c.Redirect(http.StatusSeeOther, "/cases")
+	if id, ok := currentUser(c); ok {
+		// Each role starts where its work is: cases, else administration, else the account.
+		switch {
+		case !s.authz.Scope(id, "case:read").Empty():
+			c.Redirect(http.StatusSeeOther, "/cases")
+		case !s.authz.Scope(id, "user:manage").Empty():
+			c.Redirect(http.StatusSeeOther, "/admin/users")
+		default:
+			c.Redirect(http.StatusSeeOther, "/account")
+		}
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/login")
@@ -167,10 +239,11 @@ func (s *Server) pageLogin(c *gin.Context) {
 	s.render(c, http.StatusOK, "login", "login.title", map[string]any{"Next": safeNext(c.Query("next"))})
 }
 
-// safeNext accepts only local paths as the page to return to after sign-in.
+// safeNext accepts only local paths as the page to return to after sign-in; without one,
+// "/" sends each role to where its work is.
 func safeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/cases"
+		return "/"
 	}
 	return next
 }
@@ -208,14 +281,14 @@ func (s *Server) pageCases(c *gin.Context) {
 		return
 	}
 	scope := scopeOf(c)
-	items, next, err := s.store.Cases(c, scope, f)
+	items, next, err := s.store.Cases(c.Request.Context(), scope, f)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	var advisors []domain.AdvisorLoad
 	for _, carrier := range scope.Carriers { // coordinators filter by advisor
-		as, err := s.store.Advisors(c, carrier)
+		as, err := s.store.Advisors(c.Request.Context(), carrier)
 		if err != nil {
 			s.fail(c, err)
 			return

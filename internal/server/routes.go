@@ -68,6 +68,21 @@ func (s *Server) routeTable() []route {
 		{patch, "/api/v1/founders/:id", "case:update", s.apiUpdateFounder},
 
 		// casework
+		{get, "/api/v1/catalog", permSignedIn, s.apiCatalog},
+		{post, "/api/v1/cases/:id/consultations", "casework:write", s.apiCreateConsultation},
+		{get, "/api/v1/cases/:id/consultations", "case:read", s.apiConsultations},
+		{patch, "/api/v1/consultations/:id", "consultation:edit", s.apiUpdateConsultation},
+		{post, "/api/v1/cases/:id/notes", "note:write", s.apiCreateNote},
+		{get, "/api/v1/cases/:id/notes", "note:read", s.apiNotes},
+		{patch, "/api/v1/notes/:id", "note:edit", s.apiUpdateNote},
+		{post, "/api/v1/cases/:id/milestones", "casework:write", s.apiCreateMilestone},
+		{get, "/api/v1/cases/:id/milestones", "case:read", s.apiMilestones},
+		{patch, "/api/v1/milestones/:id", "casework:write", s.apiUpdateMilestone},
+		{post, "/api/v1/cases/:id/follow-ups", "casework:write", s.apiCreateFollowUp},
+		{get, "/api/v1/cases/:id/follow-ups", "case:read", s.apiFollowUps},
+		{patch, "/api/v1/follow-ups/:id", "casework:write", s.apiUpdateFollowUp},
+		{get, "/api/v1/cases/:id/timeline", "case:read", s.apiTimeline},
+		{get, "/api/v1/agenda", "case:read", s.apiAgenda},
 		// (end of casework)
 
 		// pages
@@ -77,6 +92,31 @@ func (s *Server) routeTable() []route {
 		{post, "/login", permPublic, s.pageLoginSubmit},
 		{post, "/logout", permSignedIn, s.pageLogout},
 		{get, "/cases", "case:read", s.pageCases},
+		{get, "/cases/new", "case:create", s.pageIntake},
+		{post, "/cases/new", "case:create", s.pageIntakeSubmit},
+		{get, "/cases/:id", "case:read", s.pageCase},
+		{post, "/cases/:id/phase", "case:update", s.pageChangePhase},
+		{post, "/cases/:id/close", "case:update", s.pageCloseCase},
+		{post, "/cases/:id/reopen", "case:update", s.pageReopenCase},
+		{post, "/cases/:id/business", "case:update", s.pageUpdateCase},
+		{post, "/cases/:id/advisors", "case:assign", s.pageAssignAdvisors},
+		{post, "/cases/:id/consultations", "casework:write", s.pageCreateConsultation},
+		{post, "/cases/:id/notes", "note:write", s.pageCreateNote},
+		{post, "/cases/:id/milestones", "casework:write", s.pageCreateMilestone},
+		{post, "/cases/:id/follow-ups", "casework:write", s.pageCreateFollowUp},
+		{post, "/follow-ups/:id/done", "casework:write", s.pageFollowUpDone},
+		{get, "/agenda", "case:read", s.pageAgenda},
+		{get, "/account", permSignedIn, s.pageAccount},
+		{post, "/account/password", permSignedIn, s.pageChangePassword},
+		{post, "/account/tokens", permSignedIn, s.pageCreateToken},
+		{post, "/account/tokens/:id/revoke", permSignedIn, s.pageRevokeToken},
+		{get, "/admin/carriers", "carrier:manage", s.pageCarriers},
+		{post, "/admin/carriers", "carrier:manage", s.pageCreateCarrier},
+		{get, "/admin/users", "user:manage", s.pageUsers},
+		{post, "/admin/users", "user:manage", s.pageCreateUser},
+		{get, "/admin/users/:id", "user:manage", s.pageUser},
+		{post, "/admin/users/:id/roles", "user:manage", s.pageSetRoles},
+		{post, "/admin/users/:id/deactivate", "user:manage", s.pageDeactivate},
 		// (end of pages)
 	}
 }

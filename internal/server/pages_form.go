@@ -1,0 +1,187 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+)
+
+// The form flow of every page: POST → parse and validate with the same rules as the API
+// → either redirect with a flash message, or render the page again with the submitted
+// values and an error next to each field. Forms post url-encoded fields named like the
+// API's field paths ("founder.given_name"), so validation errors map onto them directly.
+
+// formValue is the submitted value of a field (template function fv).
+func formValue(form url.Values, key string) string {
+	if form == nil {
+		return ""
+	}
+	return form.Get(key)
+}
+
+// formHas reports whether a multi-valued field holds value (checkboxes, multi-selects).
+func formHas(form url.Values, key, value string) bool {
+	return form != nil && slices.Contains(form[key], value)
+}
+
+// formatTime shows a timestamp as German local time.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(domain.Berlin).Format("02.01.2006 15:04")
+}
+
+// flash leaves a message (an i18n ID) for the next page the user sees.
+func (s *Server) flash(c *gin.Context, msgID string) {
+	s.sessions.Put(c.Request.Context(), sessFlash, msgID)
+}
+
+// redirectFlash answers a successful form post: message for the next page, then 303.
+func (s *Server) redirectFlash(c *gin.Context, to, msgID string) {
+	s.flash(c, msgID)
+	c.Redirect(http.StatusSeeOther, to)
+}
+
+var indexSuffix = regexp.MustCompile(`\[\d+\]`)
+
+// formProblem is a form error: the field messages, translated, plus one message for the
+// whole form (for errors that name no field, such as a stale version).
+type formProblem struct {
+	Status int
+	Alert  string
+	Fields map[string]string
+}
+
+// formProblemOf turns an error the person can fix (invalid input, stale version, a
+// conflict such as a closed case) into a formProblem; ok is false for every other error,
+// which the caller answers with s.fail.
+func (s *Server) formProblemOf(c *gin.Context, err error) (formProblem, bool) {
+	var e *domain.Error
+	if !errors.As(err, &e) {
+		return formProblem{}, false
+	}
+	p := formProblem{Status: statusOf[e.Code], Fields: map[string]string{}}
+	switch e.Code {
+	case domain.ErrInvalid, domain.ErrConflict:
+		p.Alert = s.t(c, e.Message, nil)
+	case domain.ErrPreconditionFailed:
+		p.Alert = s.t(c, "page.stale", nil)
+	default:
+		return formProblem{}, false
+	}
+	for _, f := range e.Fields {
+		// languages[2] → languages: the error shows at the one input of the list.
+		field := indexSuffix.ReplaceAllString(f.Field, "")
+		if _, seen := p.Fields[field]; !seen {
+			p.Fields[field] = s.t(c, f.Message, map[string]any{"Param": f.Param})
+		}
+	}
+	return p, true
+}
+
+// postedForm returns the parsed form of a POST (url-encoded or multipart).
+func postedForm(c *gin.Context) url.Values {
+	_ = c.Request.ParseForm()
+	return c.Request.PostForm
+}
+
+// optString is nil for an empty (trimmed) field.
+func optString(form url.Values, key string) *string {
+	v := strings.TrimSpace(form.Get(key))
+	if v == "" {
+		return nil
+	}
+	return &v
+}
+
+// optInt parses an optional whole number; a non-number is reported on the field.
+func optInt(p *domain.Problems, form url.Values, key string) *int {
+	v := strings.TrimSpace(form.Get(key))
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		p.Add(key, "validation.type")
+		return nil
+	}
+	return &n
+}
+
+// optDate parses an optional date field (YYYY-MM-DD, as <input type=date> sends it).
+func optDate(p *domain.Problems, form url.Values, key string) *domain.Date {
+	v := strings.TrimSpace(form.Get(key))
+	if v == "" {
+		return nil
+	}
+	d, err := domain.ParseDate(v)
+	if err != nil {
+		p.Add(key, "validation.format")
+		return nil
+	}
+	return &d
+}
+
+// optUUID parses an optional id field (a select's value).
+func optUUID(p *domain.Problems, form url.Values, key string) *uuid.UUID {
+	v := strings.TrimSpace(form.Get(key))
+	if v == "" {
+		return nil
+	}
+	id, err := uuid.Parse(v)
+	if err != nil {
+		p.Add(key, "validation.format")
+		return nil
+	}
+	return &id
+}
+
+// codeList splits a comma- or space-separated list of codes ("ar, de") and normalises
+// the case the codes are written in (languages lower, countries upper).
+func codeList(form url.Values, key string, upper bool) []string {
+	out := []string{}
+	for _, f := range strings.FieldsFunc(form.Get(key), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+		if upper {
+			f = strings.ToUpper(f)
+		} else {
+			f = strings.ToLower(f)
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// formVersion reads the hidden version field of a versioned form; anything that is no
+// version is the same as a stale one.
+func formVersion(form url.Values) (int, error) {
+	v, err := strconv.Atoi(form.Get("version"))
+	if err != nil || v < 1 {
+		return 0, domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
+	}
+	return v, nil
+}
+
+// allProblems merges the validator's and hand-written checks' field errors.
+func allProblems(p domain.Problems, errs ...error) domain.Problems {
+	for _, err := range errs {
+		if err != nil {
+			p = append(p, fieldsOf(err)...)
+		}
+	}
+	return p
+}
+
+func strconvItoa(n int) string { return strconv.Itoa(n) }
