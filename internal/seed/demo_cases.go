@@ -13,11 +13,11 @@ import (
 
 type demoFounder struct {
 	given, family, gender, country string
-	nationalities, languages      []string
-	birthYear, arrivalYear        int
-	idea, sector, legalForm       string
-	phase                         string
-	advisor                       string // e-mail of the lead advisor
+	nationalities, languages       []string
+	birthYear, arrivalYear         int
+	idea, sector, legalForm        string
+	phase                          string
+	advisor                        string // e-mail of the lead advisor
 }
 
 var demoFounders = []demoFounder{
