@@ -138,12 +138,7 @@ func (s *Server) loadCase(c *gin.Context) (domain.Case, error) {
 	if err != nil {
 		return domain.Case{}, err
 	}
-	cs, err := s.store.Case(c.Request.Context(), id) // not c: gin reuses it after the request
-	if err != nil {
-		return cs, err
-	}
-	user, _ := currentUser(c)
-	return cs, s.inScope(c, "case", cs.ID, cs.CarrierID, cs.Advises(user))
+	return s.objectCase(c, "case", id, id)
 }
 
 // answerCase re-reads the case after a change and answers it with its ETag.

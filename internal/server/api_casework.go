@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -44,7 +45,7 @@ func (s *Server) decodeChecked(c *gin.Context, dst any, check func(p *domain.Pro
 func createIn[T, R any](s *Server, c *gin.Context, in *T, check func(p *domain.Problems),
 	create func(cs domain.Case, idem *store.Idempotency) (uuid.UUID, error),
 	get func(id uuid.UUID) (R, int, error)) {
-	cs, err := s.routeCase(c)
+	cs, err := s.loadCase(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -74,7 +75,7 @@ func createIn[T, R any](s *Server, c *gin.Context, in *T, check func(p *domain.P
 
 // caseList answers one case's list within the route's scope; reading it is audited.
 func caseList[T any](s *Server, c *gin.Context, action string, list func(cs domain.Case) ([]T, error)) {
-	cs, err := s.routeCase(c)
+	cs, err := s.loadCase(c)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -98,22 +99,47 @@ func (s *Server) objectCase(c *gin.Context, objectType string, objectID, caseID 
 		return cs, err
 	}
 	user, _ := currentUser(c)
-	if !scopeOf(c).Allows(cs.CarrierID, cs.Advises(user)) {
-		s.auditDenied(c, objectType+":scope", &objectType, &objectID)
-		return cs, domain.NotFound()
-	}
-	return cs, nil
+	return cs, s.inScope(c, objectType, objectID, cs.CarrierID, cs.Advises(user))
 }
 
-// routeCase is loadCase for the casework routes: the case of :id within the route's
-// scope. Store calls get c.Request.Context(), never c itself: database/sql watches the
-// context from a goroutine that may outlive the handler, and gin reuses its contexts.
-func (s *Server) routeCase(c *gin.Context) (domain.Case, error) {
+// changeObject runs one versioned change of a casework object: the object of :id, its
+// case within the route's scope, the author rule (when author returns an id), If-Match;
+// then change, and the answer with the object read back and its ETag.
+func changeObject[T any](s *Server, c *gin.Context, kind string,
+	load func(ctx context.Context, id uuid.UUID) (T, error),
+	meta func(T) (caseID uuid.UUID, author *uuid.UUID, version int),
+	change func(obj T, version int) error) {
+	ctx := c.Request.Context()
 	id, err := pathID(c)
 	if err != nil {
-		return domain.Case{}, err
+		s.fail(c, err)
+		return
 	}
-	return s.objectCase(c, "case", id, id)
+	obj, err := load(ctx, id)
+	if err == nil {
+		caseID, author, _ := meta(obj)
+		_, err = s.objectCase(c, kind, id, caseID)
+		if user, _ := currentUser(c); err == nil && author != nil && *author != user {
+			err = domain.Errorf(domain.ErrForbidden, "error.only_author_edits")
+		}
+	}
+	var version int
+	if err == nil {
+		version, err = ifMatch(c)
+	}
+	if err == nil {
+		err = change(obj, version)
+	}
+	if err == nil {
+		obj, err = load(ctx, id)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	_, _, v := meta(obj)
+	setETag(c, v)
+	c.JSON(http.StatusOK, obj)
 }
 
 // ---- consultations ----
@@ -137,53 +163,26 @@ func (s *Server) apiConsultations(c *gin.Context) {
 }
 
 func (s *Server) apiUpdateConsultation(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	k, err := s.store.Consultation(c.Request.Context(), id)
-	if err == nil {
-		_, err = s.objectCase(c, "consultation", k.ID, k.CaseID)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if user, _ := currentUser(c); user != k.AdvisorID {
-		s.fail(c, domain.Errorf(domain.ErrForbidden, "error.only_author_edits"))
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	before := k.Input()
-	in := k.Input()
-	err = s.decodeChecked(c, &in, func(p *domain.Problems) {
-		// An unchanged follow-up date may lie in the past by now; only a new one must not.
-		if in.FollowUpOn != nil && before.FollowUpOn != nil && *in.FollowUpOn == *before.FollowUpOn {
-			keep := in.FollowUpOn
-			in.FollowUpOn = nil
-			in.Check(p, domain.Today())
-			in.FollowUpOn = keep
-			return
-		}
-		in.Check(p, domain.Today())
-	})
-	if err == nil {
-		err = s.store.UpdateConsultation(c.Request.Context(), actor(c), id, version, in)
-	}
-	if err == nil {
-		k, err = s.store.Consultation(c.Request.Context(), id)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	setETag(c, k.Version)
-	c.JSON(http.StatusOK, k)
+	changeObject(s, c, "consultation", s.store.Consultation,
+		func(k domain.Consultation) (uuid.UUID, *uuid.UUID, int) { return k.CaseID, &k.AdvisorID, k.Version },
+		func(k domain.Consultation, version int) error {
+			before, in := k.Input(), k.Input()
+			err := s.decodeChecked(c, &in, func(p *domain.Problems) {
+				// An unchanged follow-up date may lie in the past by now; only a new one must not.
+				if in.FollowUpOn != nil && before.FollowUpOn != nil && *in.FollowUpOn == *before.FollowUpOn {
+					keep := in.FollowUpOn
+					in.FollowUpOn = nil
+					in.Check(p, domain.Today())
+					in.FollowUpOn = keep
+					return
+				}
+				in.Check(p, domain.Today())
+			})
+			if err != nil {
+				return err
+			}
+			return s.store.UpdateConsultation(c.Request.Context(), actor(c), k.ID, version, in)
+		})
 }
 
 // ---- notes ----
@@ -209,43 +208,19 @@ func (s *Server) apiNotes(c *gin.Context) {
 }
 
 func (s *Server) apiUpdateNote(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
 	user, _ := currentUser(c)
-	n, err := s.store.Note(c.Request.Context(), id, user) // others' confidential notes: 404
-	if err == nil {
-		_, err = s.objectCase(c, "note", n.ID, n.CaseID)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if n.AuthorID != user {
-		s.fail(c, domain.Errorf(domain.ErrForbidden, "error.only_author_edits"))
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	in := domain.NoteInput{Body: n.Body, Confidential: n.Confidential}
-	err = s.decodeChecked(c, &in, in.Check)
-	if err == nil {
-		err = s.store.UpdateNote(c.Request.Context(), actor(c), id, version, in)
-	}
-	if err == nil {
-		n, err = s.store.Note(c.Request.Context(), id, user)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	setETag(c, n.Version)
-	c.JSON(http.StatusOK, n)
+	changeObject(s, c, "note",
+		func(ctx context.Context, id uuid.UUID) (domain.Note, error) {
+			return s.store.Note(ctx, id, user) // others' confidential notes: 404
+		},
+		func(n domain.Note) (uuid.UUID, *uuid.UUID, int) { return n.CaseID, &n.AuthorID, n.Version },
+		func(n domain.Note, version int) error {
+			in := domain.NoteInput{Body: n.Body, Confidential: n.Confidential}
+			if err := s.decodeChecked(c, &in, in.Check); err != nil {
+				return err
+			}
+			return s.store.UpdateNote(c.Request.Context(), actor(c), n.ID, version, in)
+		})
 }
 
 // ---- milestones ----
@@ -269,38 +244,15 @@ func (s *Server) apiMilestones(c *gin.Context) {
 }
 
 func (s *Server) apiUpdateMilestone(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	m, err := s.store.Milestone(c.Request.Context(), id)
-	if err == nil {
-		_, err = s.objectCase(c, "milestone", m.ID, m.CaseID)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	in := m.Input()
-	err = s.decodeChecked(c, &in, func(p *domain.Problems) { in.Check(p, domain.Today()) })
-	if err == nil {
-		err = s.store.UpdateMilestone(c.Request.Context(), actor(c), id, version, in)
-	}
-	if err == nil {
-		m, err = s.store.Milestone(c.Request.Context(), id)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	setETag(c, m.Version)
-	c.JSON(http.StatusOK, m)
+	changeObject(s, c, "milestone", s.store.Milestone,
+		func(m domain.Milestone) (uuid.UUID, *uuid.UUID, int) { return m.CaseID, nil, m.Version },
+		func(m domain.Milestone, version int) error {
+			in := m.Input()
+			if err := s.decodeChecked(c, &in, func(p *domain.Problems) { in.Check(p, domain.Today()) }); err != nil {
+				return err
+			}
+			return s.store.UpdateMilestone(c.Request.Context(), actor(c), m.ID, version, in)
+		})
 }
 
 // ---- follow-ups ----
@@ -324,43 +276,21 @@ func (s *Server) apiFollowUps(c *gin.Context) {
 }
 
 func (s *Server) apiUpdateFollowUp(c *gin.Context) {
-	id, err := pathID(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	f, err := s.store.FollowUp(c.Request.Context(), id)
-	if err == nil {
-		_, err = s.objectCase(c, "follow_up", f.ID, f.CaseID)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	version, err := ifMatch(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var in domain.FollowUpUpdate
-	err = s.decodeChecked(c, &in, func(p *domain.Problems) {
-		if in.DueOn != nil && *in.DueOn == f.DueOn {
-			in.DueOn = nil // unchanged, even if it lies in the past by now
-		}
-		in.Check(p, domain.Today())
-	})
-	if err == nil {
-		err = s.store.UpdateFollowUp(c.Request.Context(), actor(c), id, version, in)
-	}
-	if err == nil {
-		f, err = s.store.FollowUp(c.Request.Context(), id)
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	setETag(c, f.Version)
-	c.JSON(http.StatusOK, f)
+	changeObject(s, c, "follow_up", s.store.FollowUp,
+		func(f domain.FollowUp) (uuid.UUID, *uuid.UUID, int) { return f.CaseID, nil, f.Version },
+		func(f domain.FollowUp, version int) error {
+			var in domain.FollowUpUpdate
+			err := s.decodeChecked(c, &in, func(p *domain.Problems) {
+				if in.DueOn != nil && *in.DueOn == f.DueOn {
+					in.DueOn = nil // unchanged, even if it lies in the past by now
+				}
+				in.Check(p, domain.Today())
+			})
+			if err != nil {
+				return err
+			}
+			return s.store.UpdateFollowUp(c.Request.Context(), actor(c), f.ID, version, in)
+		})
 }
 
 // ---- agenda and timeline ----
@@ -376,7 +306,7 @@ func (s *Server) apiAgenda(c *gin.Context) {
 }
 
 func (s *Server) apiTimeline(c *gin.Context) {
-	cs, err := s.routeCase(c)
+	cs, err := s.loadCase(c)
 	if err != nil {
 		s.fail(c, err)
 		return
