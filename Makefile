@@ -4,7 +4,7 @@ GO ?= go
 GOLANGCI_VERSION := v2.15.0
 ADDR ?= :8080
 
-.PHONY: run test test-short lint bench build fmt clean postgres
+.PHONY: run test lint bench fuzz build fmt clean
 
 build:
 	$(GO) build -o bin/lotse ./cmd/lotse
@@ -44,6 +44,12 @@ bench: build
 	psql "$$db" -qAtc "select 1 from carriers where short_name='SK01'" | grep -q 1 || DATABASE_URL=$$db ./bin/lotse seed scale --founders $(BENCH_FOUNDERS) || exit 1; \
 	export TEST_DATABASE_URL=$$base BENCH_DATABASE_URL=$$db; \
 	$(GO) test -run '^$$' -bench . -benchmem -count=$${BENCH_COUNT:-3} -timeout 60m ./... | tee bench.txt | grep -E '^(Benchmark|ok|FAIL)'
+
+# Each fuzz target for FUZZTIME (their seed corpora also run in every `make test`).
+FUZZTIME ?= 30s
+fuzz:
+	@for t in FuzzIntake FuzzCaseFilter FuzzPasswordPolicy; do $(GO) test ./internal/server -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in FuzzCursor FuzzDate; do $(GO) test ./internal/store -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
