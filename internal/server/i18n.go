@@ -65,8 +65,7 @@ func lang(c *gin.Context) string {
 // t translates a message ID into the request's language; an unknown ID shows as itself,
 // which the locale tests catch.
 func (s *Server) t(c *gin.Context, id string, data map[string]any) string {
-	loc := i18n.NewLocalizer(s.i18n, lang(c), "de")
-	msg, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	msg, err := s.localizer(c).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
 	}
@@ -76,3 +75,16 @@ func (s *Server) t(c *gin.Context, id string, data map[string]any) string {
 func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+const ctxLocalizer = "lotse.localizer"
+
+// localizer is the request's localizer, made once per request: a page translates hundreds
+// of strings.
+func (s *Server) localizer(c *gin.Context) *i18n.Localizer {
+	if v, ok := c.Get(ctxLocalizer); ok {
+		return v.(*i18n.Localizer)
+	}
+	loc := i18n.NewLocalizer(s.i18n, lang(c), "de")
+	c.Set(ctxLocalizer, loc)
+	return loc
+}
