@@ -20,7 +20,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -121,13 +120,6 @@ func serverConfig() (server.Config, error) {
 	}
 	if v := os.Getenv("LOTSE_INSECURE_COOKIES"); v == "true" {
 		cfg.SecureCookies = false
-	}
-	if v := os.Getenv("LOTSE_STALLED_DAYS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return cfg, errors.New("LOTSE_STALLED_DAYS must be a positive number of days")
-		}
-		cfg.StalledAfterDays = n
 	}
 	return cfg, nil
 }

@@ -36,8 +36,6 @@ type Config struct {
 	SecureCookies bool
 	// MaxBodyBytes limits every request body.
 	MaxBodyBytes int64
-	// StalledAfterDays: an active case without consultation for this long is stalled.
-	StalledAfterDays int
 	// LoginFailuresPerAccount and LoginFailuresPerAddress within LoginWindow throttle sign-in.
 	LoginFailuresPerAccount int
 	LoginFailuresPerAddress int
@@ -48,7 +46,7 @@ type Config struct {
 
 // DefaultConfig is the configuration for production unless the environment says otherwise.
 func DefaultConfig() Config {
-	return Config{SecureCookies: true, MaxBodyBytes: 1 << 20, StalledAfterDays: 60,
+	return Config{SecureCookies: true, MaxBodyBytes: 1 << 20,
 		LoginFailuresPerAccount: 5, LoginFailuresPerAddress: 30, LoginWindow: 15 * time.Minute,
 		SessionCleanup: 5 * time.Minute}
 }
