@@ -65,6 +65,17 @@ func (in *ConsultationInput) Check(p *Problems, today Date) {
 	}
 }
 
+// CheckChange is Check for an edit of a consultation that had before's values: an
+// unchanged follow-up date may lie in the past by now; only a new one must not.
+func (in *ConsultationInput) CheckChange(p *Problems, before ConsultationInput, today Date) {
+	keep := in.FollowUpOn
+	if keep != nil && before.FollowUpOn != nil && *keep == *before.FollowUpOn {
+		in.FollowUpOn = nil
+	}
+	in.Check(p, today)
+	in.FollowUpOn = keep
+}
+
 // FollowUpTitle is the title of the follow-up a consultation's follow_up_on creates:
 // the first line of the next steps, else of the summary, cut to 80 characters. It is
 // taken from the advisor's own words, so it needs no translation.

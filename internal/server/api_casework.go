@@ -166,18 +166,8 @@ func (s *Server) apiUpdateConsultation(c *gin.Context) {
 	changeObject(s, c, "consultation", s.store.Consultation,
 		func(k domain.Consultation) (uuid.UUID, *uuid.UUID, int) { return k.CaseID, &k.AdvisorID, k.Version },
 		func(k domain.Consultation, version int) error {
-			before, in := k.Input(), k.Input()
-			err := s.decodeChecked(c, &in, func(p *domain.Problems) {
-				// An unchanged follow-up date may lie in the past by now; only a new one must not.
-				if in.FollowUpOn != nil && before.FollowUpOn != nil && *in.FollowUpOn == *before.FollowUpOn {
-					keep := in.FollowUpOn
-					in.FollowUpOn = nil
-					in.Check(p, domain.Today())
-					in.FollowUpOn = keep
-					return
-				}
-				in.Check(p, domain.Today())
-			})
+			in := k.Input()
+			err := s.decodeChecked(c, &in, func(p *domain.Problems) { in.CheckChange(p, k.Input(), domain.Today()) })
 			if err != nil {
 				return err
 			}

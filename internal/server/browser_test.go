@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -276,6 +277,52 @@ func TestBrowserKeyboardOnlyIntakeAndNote(t *testing.T) {
 	b.wantText("#timeline", "Nur für mich")
 	b.wantText("#timeline .badge.confidential", "Vertraulich")
 	b.shot("keyboard-note")
+}
+
+// An advisor corrects a note and a consultation from the timeline: the edit forms sit
+// under the entries, a failed edit keeps the input, and the timeline shows the change.
+func TestBrowserAdvisorEditsNoteAndConsultation(t *testing.T) {
+	app := testenv.NewApp(t)
+	c1 := app.Carrier(t, "C1")
+	app.User(t, "aylin@x.de", domain.RoleAdvisor, c1)
+	api := app.SignIn(t, "aylin@x.de")
+	id, _ := api.NewCase(map[string]any{"founder": testenv.Founder("Amina", "Yusuf")})
+	kid := fmt.Sprint(api.Must(http.StatusCreated, "POST", "/api/v1/cases/"+id+"/consultations", map[string]any{
+		"date": domain.Today().String(), "duration_minutes": 60, "mode": "in_person",
+		"topics": []string{"business_plan"}, "summary": "Businesplan besprochen"}).Map(t)["id"])
+	nid := fmt.Sprint(api.Must(http.StatusCreated, "POST", "/api/v1/cases/"+id+"/notes",
+		map[string]any{"body": "Rückruf wegen Gewerbeanmeldung"}).Map(t)["id"])
+	b := newBrowser(t, app)
+	b.signIn("aylin@x.de")
+	b.open("/cases/" + id)
+
+	// The note: a blank text is refused with the error at the field, then the new text.
+	note := "#tl-note-" + nid
+	b.click(note + " details.edit summary")
+	b.checkA11y("case page with an open edit form")
+	b.fill("#ne-"+nid+"-body", "   ")
+	evalJS[bool](b, `(document.querySelector("#ne-`+nid+`-body").removeAttribute("required"), true)`) // let the server judge
+	if st := b.submit(note + " button[type=submit]"); st != http.StatusUnprocessableEntity {
+		t.Fatalf("blank note: status %d, want 422", st)
+	}
+	b.wantText("#ne-"+nid+"-body-error", "Pflichtangabe")
+	b.fill("#ne-"+nid+"-body", "Rückruf wegen Gewerbeanmeldung: erledigt, Termin beim Gewerbeamt am Montag.")
+	b.submit(note + " button[type=submit]")
+	b.wantText("p.notice", "Vermerk wurde geändert")
+	b.wantText(note, "Termin beim Gewerbeamt am Montag")
+	b.wantText(note, "bearbeitet")
+
+	// The consultation: correct the summary and add a topic.
+	k := "#tl-consultation-" + kid
+	b.click(k + " details.edit summary")
+	b.fill("#ke-"+kid+"-summary", "Businessplan besprochen, Kapitalbedarf grob geschätzt.")
+	b.click("#ke-" + kid + "-topic-financing")
+	b.submit(k + " button[type=submit]")
+	b.wantText("p.notice", "Beratungsgespräch wurde geändert")
+	b.wantText(k, "Kapitalbedarf grob geschätzt")
+	b.wantText(k, "Finanzierung")
+	b.checkA11y("case page after edits")
+	b.shot("edited-timeline")
 }
 
 // Language switch: English is remembered across pages; error pages stay in the layout.

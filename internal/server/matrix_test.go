@@ -713,6 +713,29 @@ func onFreshCaseForm(suffix string, kv ...string) func(*testing.T, *matrixFixtur
 	}
 }
 
+// editForm posts an edit form of the case page (/cases/<case>/<list>/<id>, version 1) for
+// an object made by create in a fresh case of kind k, written by author(p, k) or, when
+// that is nil or gives no one, by the case's lead.
+func editForm(list string, author func(p *matrixCaller, k objKind) uuid.UUID,
+	create func(ctx context.Context, a domain.Actor, caseID uuid.UUID) (uuid.UUID, error), kv ...string) func(*testing.T, *matrixFixture, *matrixCaller, objKind) matrixCall {
+	return func(t *testing.T, f *matrixFixture, p *matrixCaller, k objKind) matrixCall {
+		caseID, id := uuid.New(), uuid.New()
+		if k != noneObj {
+			lead, carrier := f.leadOf(k)
+			writer := lead
+			if author != nil && author(p, k) != uuid.Nil {
+				writer = author(p, k)
+			}
+			caseID = f.newCase(t, lead, carrier)
+			var err error
+			if id, err = create(context.Background(), domain.Actor{UserID: writer}, caseID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return form("/cases/"+caseID.String()+"/"+list+"/"+id.String(), append(kv, "version", "1")...)
+	}
+}
+
 func (f *matrixFixture) pageEntries() []matrixEntry {
 	const get_, post = http.MethodGet, http.MethodPost
 	readCases := reachCounselling(ownOnly, carrierWide)
@@ -754,6 +777,23 @@ func (f *matrixFixture) pageEntries() []matrixEntry {
 		{method: post, path: "/cases/:id/notes", reach: readCases, objects: true, ok: 303, call: onSharedCaseForm("/notes", "body", "Vermerk")},
 		{method: post, path: "/cases/:id/milestones", reach: readCases, objects: true, ok: 303, call: onSharedCaseForm("/milestones", "type", "business_registered")},
 		{method: post, path: "/cases/:id/follow-ups", reach: readCases, objects: true, ok: 303, call: onSharedCaseForm("/follow-ups", "due_on", inAWeek(), "title", "Anrufen")},
+		{method: post, path: "/cases/:id/consultations/:cid", reach: map[string]reach{domain.RoleAdvisor: ownOnly}, authorOnly: true, objects: true, ok: 303,
+			call: editForm("consultations", nil, func(ctx context.Context, a domain.Actor, cs uuid.UUID) (uuid.UUID, error) {
+				return st.CreateConsultation(ctx, a, cs, consultationInput(), nil)
+			}, "date", today, "duration_minutes", "45", "mode", "phone", "topics", "financing", "summary", "ergänzt")},
+		{method: post, path: "/cases/:id/notes/:nid", reach: readCases, authorOnly: true, objects: true, ok: 303,
+			call: editForm("notes", func(p *matrixCaller, k objKind) uuid.UUID {
+				if k == ownObj {
+					return p.id // own: written by the caller in a case of A1
+				}
+				return uuid.Nil
+			}, func(ctx context.Context, a domain.Actor, cs uuid.UUID) (uuid.UUID, error) {
+				return st.CreateNote(ctx, a, cs, domain.NoteInput{Body: "Vermerk"}, nil)
+			}, "body", "Vermerk, ergänzt")},
+		{method: post, path: "/cases/:id/milestones/:mid", reach: readCases, objects: true, ok: 303,
+			call: editForm("milestones", nil, func(ctx context.Context, a domain.Actor, cs uuid.UUID) (uuid.UUID, error) {
+				return st.CreateMilestone(ctx, a, cs, domain.MilestoneInput{Type: "financing_secured"}, nil)
+			}, "note", "Mikrokredit")},
 		{method: post, path: "/follow-ups/:id/done", reach: readCases, objects: true, ok: 303,
 			call: func(t *testing.T, f *matrixFixture, _ *matrixCaller, k objKind) matrixCall {
 				id := f.casework(t, k, uuid.Nil, func(ctx context.Context, a domain.Actor, cs uuid.UUID) (uuid.UUID, error) {

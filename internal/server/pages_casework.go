@@ -11,14 +11,24 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 )
 
-// caseWork is the casework part of the case page: the timeline and the open follow-ups.
+// caseWork is the casework part of the case page: one page of the timeline, the open
+// follow-ups, and the objects behind the timeline entries that the page offers to edit.
 type caseWork struct {
 	Timeline  []domain.TimelineItem
-	More      bool // the timeline has older entries than the page shows
+	Before    string // the cursor this page of the timeline starts at ("" for the newest)
+	Next      string // the cursor of the older entries ("" when there are none)
 	FollowUps []domain.FollowUp
+	// By id: the user's own consultations they may edit, the milestones they may change,
+	// and every note shown (to mark the edited ones; editNotes says whether the user's
+	// own may be edited). A closed case takes no changes: it offers none of them.
+	consultations map[string]domain.Consultation
+	notes         map[string]domain.Note
+	milestones    map[string]domain.Milestone
+	editNotes     bool
+	user          uuid.UUID
 }
 
-// timelinePage is how many timeline entries the case page shows.
+// timelinePage is how many timeline entries the case page shows at once.
 const timelinePage = 50
 
 // people are the users the casework names (authors, assignees).
@@ -39,22 +49,62 @@ func (w caseWork) people() []uuid.UUID {
 }
 
 // caseWork reads the casework of a case as user may see it: the store leaves out others'
-// confidential notes; a role without note:read here sees no notes at all.
+// confidential notes; a role without note:read here sees no notes at all. The timeline
+// page starts at the cursor ?before= (older entries), or at the newest entry.
 func (s *Server) caseWork(c *gin.Context, cs domain.Case, user uuid.UUID) (caseWork, error) {
-	var w caseWork
-	items, next, err := s.store.Timeline(c.Request.Context(), cs.ID, user, "", timelinePage)
+	ctx := c.Request.Context()
+	w := caseWork{Before: c.Query("before"), user: user}
+	items, next, err := s.store.Timeline(ctx, cs.ID, user, w.Before, timelinePage)
 	if err != nil {
 		return w, err
 	}
-	readsNotes := s.authz.Scope(user, "note:read").Allows(cs.CarrierID, cs.Advises(user))
+	advises := cs.Advises(user)
+	may := func(action string) bool { return s.authz.Scope(user, action).Allows(cs.CarrierID, advises) }
+	readsNotes := may("note:read")
+	hasKind := map[string]bool{}
 	for _, it := range items {
 		if it.Kind == domain.TimelineNote && !readsNotes {
 			continue
 		}
+		hasKind[it.Kind] = true
 		w.Timeline = append(w.Timeline, it)
 	}
-	w.More = next != ""
-	fus, err := s.store.FollowUps(c.Request.Context(), cs.ID)
+	w.Next = next
+	open := cs.Status != domain.StatusClosed
+	if hasKind[domain.TimelineConsultation] && open && may("consultation:edit") {
+		ks, err := s.store.Consultations(ctx, cs.ID)
+		if err != nil {
+			return w, err
+		}
+		w.consultations = map[string]domain.Consultation{}
+		for _, k := range ks {
+			if k.AdvisorID == user {
+				w.consultations[k.ID.String()] = k
+			}
+		}
+	}
+	if hasKind[domain.TimelineNote] {
+		ns, err := s.store.Notes(ctx, cs.ID, user)
+		if err != nil {
+			return w, err
+		}
+		w.notes = map[string]domain.Note{}
+		for _, n := range ns {
+			w.notes[n.ID.String()] = n
+		}
+		w.editNotes = open && may("note:edit")
+	}
+	if hasKind[domain.TimelineMilestone] && open && may("casework:write") {
+		ms, err := s.store.Milestones(ctx, cs.ID)
+		if err != nil {
+			return w, err
+		}
+		w.milestones = map[string]domain.Milestone{}
+		for _, m := range ms {
+			w.milestones[m.ID.String()] = m
+		}
+	}
+	fus, err := s.store.FollowUps(ctx, cs.ID)
 	if err != nil {
 		return w, err
 	}
@@ -70,26 +120,7 @@ func (s *Server) caseWork(c *gin.Context, cs domain.Case, user uuid.UUID) (caseW
 // follow-up for the lead advisor (done by the store in the same transaction).
 func (s *Server) pageCreateConsultation(c *gin.Context) {
 	s.caseForm(c, "consultation", "timeline", "flash.consultation_logged", func(cs domain.Case, f url.Values) error {
-		var p domain.Problems
-		in := domain.ConsultationInput{
-			Mode:        f.Get("mode"),
-			Topics:      f["topics"],
-			Languages:   codeList(f, "languages", false),
-			Interpreter: f.Get("interpreter") == "true",
-			Summary:     strings.TrimSpace(f.Get("summary")),
-			NextSteps:   optString(f, "next_steps"),
-			PrepMinutes: optInt(&p, f, "prep_minutes"),
-			FollowUpOn:  optDate(&p, f, "follow_up_on"),
-		}
-		if in.Topics == nil {
-			in.Topics = []string{}
-		}
-		if d := optDate(&p, f, "date"); d != nil {
-			in.Date = *d
-		}
-		if n := optInt(&p, f, "duration_minutes"); n != nil {
-			in.DurationMinutes = *n
-		}
+		in, p := consultationForm(f)
 		p = allProblems(p, s.check(&in, ""))
 		in.Check(&p, domain.Today())
 		if err := p.Err(); err != nil {
@@ -98,6 +129,32 @@ func (s *Server) pageCreateConsultation(c *gin.Context) {
 		_, err := s.store.CreateConsultation(c.Request.Context(), actor(c), cs.ID, in, nil)
 		return err
 	})
+}
+
+// consultationForm reads the fields of a consultation form (logging or editing) into an
+// input, with the problems of fields that are no number or date; the caller validates.
+func consultationForm(f url.Values) (domain.ConsultationInput, domain.Problems) {
+	var p domain.Problems
+	in := domain.ConsultationInput{
+		Mode:        f.Get("mode"),
+		Topics:      f["topics"],
+		Languages:   codeList(f, "languages", false),
+		Interpreter: f.Get("interpreter") == "true",
+		Summary:     strings.TrimSpace(f.Get("summary")),
+		NextSteps:   optString(f, "next_steps"),
+		PrepMinutes: optInt(&p, f, "prep_minutes"),
+		FollowUpOn:  optDate(&p, f, "follow_up_on"),
+	}
+	if in.Topics == nil {
+		in.Topics = []string{}
+	}
+	if d := optDate(&p, f, "date"); d != nil {
+		in.Date = *d
+	}
+	if n := optInt(&p, f, "duration_minutes"); n != nil {
+		in.DurationMinutes = *n
+	}
+	return in, p
 }
 
 func (s *Server) pageCreateNote(c *gin.Context) {
