@@ -408,6 +408,17 @@ func TestRoleChangeReachesEveryInstance(t *testing.T) {
 			t.Fatalf("%+v", p)
 		}
 	})
+	t.Run("the_same_role_twice_is_one_membership", func(t *testing.T) {
+		twice := []map[string]any{{"role": "coordinator", "carrier_id": c1}, {"role": "coordinator", "carrier_id": c1}, {"role": "admin", "carrier_id": nil}}
+		r := admin.Must(200, "PUT", "/api/v1/users/"+id.String()+"/roles", map[string]any{"roles": twice})
+		var u struct {
+			Roles []map[string]any `json:"roles"`
+		}
+		r.JSON(t, &u)
+		if len(u.Roles) != 2 {
+			t.Fatalf("roles %v, want coordinator and admin once each", u.Roles)
+		}
+	})
 }
 
 func TestAuditTrail(t *testing.T) {

@@ -64,13 +64,14 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 	})
 }
 
-const selectUser = `
+const selectUsers = `
 SELECT u.id, u.email, u.name, u.languages, u.active,
        coalesce(array_agg(m.role ORDER BY m.role, m.carrier_id) FILTER (WHERE m.role IS NOT NULL), '{}') AS roles,
        coalesce(array_agg(coalesce(m.carrier_id::text, '') ORDER BY m.role, m.carrier_id) FILTER (WHERE m.role IS NOT NULL), '{}') AS role_carriers
 FROM users u LEFT JOIN memberships m ON m.user_id = u.id
-WHERE u.id = $1
-GROUP BY u.id`
+WHERE u.id = ANY($1::uuid[])
+GROUP BY u.id
+ORDER BY u.id`
 
 // User returns a user with their role memberships; ErrNotFound.
 func (s *Store) User(ctx context.Context, id uuid.UUID) (domain.User, error) {
@@ -78,24 +79,43 @@ func (s *Store) User(ctx context.Context, id uuid.UUID) (domain.User, error) {
 }
 
 func getUser(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) (domain.User, error) {
-	var u domain.User
-	var roles, carriers []string
-	row := q.QueryRowxContext(ctx, selectUser, id)
-	err := row.Scan(&u.ID, &u.Email, &u.Name, pq.Array(&u.Languages), &u.Active, pq.Array(&roles), pq.Array(&carriers))
+	us, err := getUsers(ctx, q, []uuid.UUID{id})
 	if err != nil {
-		return u, notFoundIfNoRows(err)
+		return domain.User{}, err
 	}
-	u.Roles = make([]domain.Membership, len(roles))
-	for i, r := range roles {
-		u.Roles[i].Role = r
-		if c, err := uuid.Parse(carriers[i]); err == nil {
-			u.Roles[i].CarrierID = &c
+	if len(us) == 0 {
+		return domain.User{}, domain.NotFound()
+	}
+	return us[0], nil
+}
+
+// getUsers reads users with their memberships in one query, ordered by id.
+func getUsers(ctx context.Context, q sqlx.QueryerContext, ids []uuid.UUID) ([]domain.User, error) {
+	rows, err := q.QueryxContext(ctx, selectUsers, pq.Array(uuidStrings(ids)))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []domain.User{}
+	for rows.Next() {
+		var u domain.User
+		var roles, carriers []string
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, pq.Array(&u.Languages), &u.Active, pq.Array(&roles), pq.Array(&carriers)); err != nil {
+			return nil, err
 		}
+		u.Roles = make([]domain.Membership, len(roles))
+		for i, r := range roles {
+			u.Roles[i].Role = r
+			if c, err := uuid.Parse(carriers[i]); err == nil {
+				u.Roles[i].CarrierID = &c
+			}
+		}
+		if u.Languages == nil {
+			u.Languages = []string{}
+		}
+		out = append(out, u)
 	}
-	if u.Languages == nil {
-		u.Languages = []string{}
-	}
-	return u, nil
+	return out, rows.Err()
 }
 
 // Credentials are what sign-in checks.
@@ -139,7 +159,9 @@ const MembershipChannel = "lotse_memberships"
 
 const (
 	deleteMemberships = `DELETE FROM memberships WHERE user_id = $1`
-	insertMembership  = `INSERT INTO memberships (user_id, role, carrier_id) VALUES ($1, $2, $3)`
+	// The same role twice in one request is the same role: ON CONFLICT keeps the
+	// transaction alive (a failed INSERT would abort it).
+	insertMembership  = `INSERT INTO memberships (user_id, role, carrier_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	notifyMemberships = `SELECT pg_notify('` + MembershipChannel + `', $1)`
 )
 
@@ -165,9 +187,6 @@ func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, user uuid.UUID
 		}
 		for i, m := range roles {
 			if _, err := tx.ExecContext(ctx, insertMembership, user, m.Role, m.CarrierID); err != nil {
-				if isUnique(err, "") {
-					continue // the same role twice is the same role
-				}
 				if isForeignKey(err) {
 					return domain.Invalid(fieldIndex("roles", i, "carrier_id"), "error.unknown_carrier")
 				}
@@ -207,24 +226,16 @@ func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UU
 	})
 }
 
-const selectUsers = `
+const selectUserPage = `
 SELECT id FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`
 
 // Users lists users in pages of limit, after the id after (nil for the first page).
 func (s *Store) Users(ctx context.Context, after *uuid.UUID, limit int) ([]domain.User, error) {
 	var ids []uuid.UUID
-	if err := s.DB.SelectContext(ctx, &ids, selectUsers, after, limit); err != nil {
+	if err := s.DB.SelectContext(ctx, &ids, selectUserPage, after, limit); err != nil {
 		return nil, err
 	}
-	out := make([]domain.User, 0, len(ids))
-	for _, id := range ids {
-		u, err := getUser(ctx, s.DB, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, nil
+	return getUsers(ctx, s.DB, ids)
 }
 
 const insertToken = `
