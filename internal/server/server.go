@@ -185,6 +185,9 @@ func (s *Server) headers(next http.Handler) http.Handler {
 
 type ctxKey int
 
+// requestDeadline bounds the work of one request (below the server's write timeout).
+const requestDeadline = 30 * time.Second
+
 const requestIDKey ctxKey = iota
 
 // observe gives each request an id, logs it (no personal data: route template, not
@@ -198,7 +201,10 @@ func (s *Server) observe(c *gin.Context) {
 		id = hex.EncodeToString(b[:])
 	}
 	c.Header("X-Request-ID", id)
-	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), requestIDKey, id))
+	// Every request has a deadline: its queries are cancelled when it is over.
+	ctx, cancel := context.WithTimeout(context.WithValue(c.Request.Context(), requestIDKey, id), requestDeadline)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
 	c.Next()
 	route := c.FullPath()
 	if route == "" {
