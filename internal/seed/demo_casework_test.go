@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/iq-migrantenoekonomie/lotse/internal/authz"
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
@@ -56,7 +57,11 @@ func TestDemoHasCaseworkToShow(t *testing.T) {
 		if err := db.Store.DB.Get(&id, `SELECT id FROM users WHERE email = 'berater@lotse.example'`); err != nil {
 			t.Fatal(err)
 		}
-		a, err := db.Store.Agenda(ctx, id, domain.Today())
+		az, err := authz.New(db.Store.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := db.Store.Agenda(ctx, az.Scope(id, "case:read"), domain.Today())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -102,6 +102,12 @@ func (s *Server) objectCase(c *gin.Context, objectType string, objectID, caseID 
 	return cs, s.inScope(c, objectType, objectID, cs.CarrierID, cs.Advises(user))
 }
 
+// mayRead reports whether user (not necessarily the caller) may read the case: a
+// follow-up's assignee must, since the agenda shows them the founder's name.
+func (s *Server) mayRead(user uuid.UUID, cs domain.Case) bool {
+	return s.authz.Scope(user, "case:read").Allows(cs.CarrierID, cs.Advises(user))
+}
+
 // changeObject runs one versioned change of a casework object: the object of :id, its
 // case within the route's scope, the author rule (when author returns an id), If-Match;
 // then change, and the answer with the object read back and its ETag.
@@ -251,6 +257,9 @@ func (s *Server) apiCreateFollowUp(c *gin.Context) {
 	var in domain.FollowUpInput
 	createIn(s, c, &in, func(p *domain.Problems) { in.Check(p, domain.Today()) },
 		func(cs domain.Case, idem *store.Idempotency) (uuid.UUID, error) {
+			if in.AssigneeID != nil && !s.mayRead(*in.AssigneeID, cs) {
+				return uuid.Nil, domain.Invalid("assignee_id", "error.assignee_not_on_case")
+			}
 			return s.store.CreateFollowUp(c.Request.Context(), actor(c), cs.ID, in, idem)
 		},
 		func(id uuid.UUID) (domain.FollowUp, int, error) {
@@ -286,8 +295,7 @@ func (s *Server) apiUpdateFollowUp(c *gin.Context) {
 // ---- agenda and timeline ----
 
 func (s *Server) apiAgenda(c *gin.Context) {
-	user, _ := currentUser(c)
-	a, err := s.store.Agenda(c.Request.Context(), user, domain.Today())
+	a, err := s.store.Agenda(c.Request.Context(), scopeOf(c), domain.Today())
 	if err != nil {
 		s.fail(c, err)
 		return

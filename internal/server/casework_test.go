@@ -604,6 +604,19 @@ func TestFollowUpsAndAgenda(t *testing.T) {
 			t.Errorf("follow-up %v", m)
 		}
 	})
+	t.Run("taken_off_the_case_the_follow_up_leaves_the_agenda", func(t *testing.T) {
+		etag := w.coord.Must(200, "GET", w.path(""), nil).Header.Get("ETag")
+		w.coord.Must(200, "PUT", w.path("/advisors"), map[string]any{"lead_advisor_id": w.leadID, "co_advisor_ids": []uuid.UUID{}}, "If-Match", etag)
+		a := w.co.Must(200, "GET", "/api/v1/agenda", nil).Map(t)
+		if n := len(a["overdue"].([]any)) + len(a["upcoming"].([]any)); n != 0 {
+			t.Errorf("the former co-advisor still sees %d follow-ups of the case: %v", n, a)
+		}
+		// The coordinator's follow-up stays: the whole carrier is in their scope.
+		a = w.coord.Must(200, "GET", "/api/v1/agenda", nil).Map(t)
+		if !slices.Contains(titles(a["upcoming"].([]any)), "Koordination fragen") {
+			t.Errorf("coordinator agenda %v", a)
+		}
+	})
 	t.Run("closed_cases_leave_the_agenda", func(t *testing.T) {
 		etag := w.lead.Must(200, "GET", w.path(""), nil).Header.Get("ETag")
 		w.lead.Must(200, "POST", w.path("/close"), map[string]any{"reason": "other"}, "If-Match", etag)

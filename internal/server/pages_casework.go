@@ -252,8 +252,7 @@ type agendaView struct {
 // days, each one click from its case.
 func (s *Server) pageAgenda(c *gin.Context) {
 	setLang(c)
-	user, _ := currentUser(c)
-	a, err := s.store.Agenda(c.Request.Context(), user, domain.Today())
+	a, err := s.store.Agenda(c.Request.Context(), scopeOf(c), domain.Today())
 	if err != nil {
 		s.fail(c, err)
 		return

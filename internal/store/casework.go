@@ -430,18 +430,10 @@ func (s *Store) FollowUp(ctx context.Context, id uuid.UUID) (domain.FollowUp, er
 	return f, notFoundIfNoRows(err)
 }
 
-// mayReadCase: $1 is the lead or a co-advisor of case $2, or a coordinator of its carrier $3.
-const mayReadCase = `
-SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
-  WHERE m.user_id = $1 AND m.carrier_id = $3 AND u.active
-    AND (m.role = 'coordinator'
-         OR (m.role = 'advisor' AND ($1 = (SELECT lead_advisor_id FROM cases WHERE id = $2)
-             OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = $2 AND a.user_id = $1)))))`
-
 // CreateFollowUp adds a follow-up to a case for the assignee (default: the lead
-// advisor), who must be able to read the case: its lead, a co-advisor or a coordinator of
-// its carrier. ErrNotFound; ErrConflict for a closed case; ErrInvalid ("assignee_id",
-// or a reused Idempotency-Key).
+// advisor). The caller checks that the assignee may read the case (Casbin decides that,
+// not the store). ErrNotFound; ErrConflict for a closed case; ErrInvalid for a reused
+// Idempotency-Key.
 func (s *Store) CreateFollowUp(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.FollowUpInput, idem *Idempotency) (uuid.UUID, error) {
 	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		c, err := openCase(ctx, tx, caseID, lockShare)
@@ -451,13 +443,6 @@ func (s *Store) CreateFollowUp(ctx context.Context, actor domain.Actor, caseID u
 		assignee := c.LeadAdvisorID
 		if in.AssigneeID != nil {
 			assignee = *in.AssigneeID
-			var ok bool
-			if err := tx.GetContext(ctx, &ok, mayReadCase, assignee, c.ID, c.CarrierID); err != nil {
-				return err
-			}
-			if !ok {
-				return domain.Invalid("assignee_id", "error.assignee_not_on_case")
-			}
 		}
 		if _, err := tx.ExecContext(ctx, insertFollowUp, id, caseID, nil, in.DueOn, in.Title, assignee, actor.UserID); err != nil {
 			return err
@@ -507,9 +492,9 @@ func (s *Store) UpdateFollowUp(ctx context.Context, actor domain.Actor, id uuid.
 
 // ---- agenda ----
 
-// selectAgenda: the open follow-ups assigned to $1 in cases that are not closed and that
-// $1 may still read (lead or co-advisor as an advisor of the carrier, or its
-// coordinator), due up to $2. Someone taken off a case no longer sees its founder here.
+// selectAgenda: the open follow-ups assigned to the scope's user ($3) in cases that are
+// not closed and that lie in the user's case:read scope (caseScopeFilter, $1–$4), due up
+// to $5. Someone taken off a case no longer sees its founder here.
 const selectAgenda = `
 SELECT fu.id, fu.case_id, fu.consultation_id, fu.due_on, fu.title, fu.assignee_id, fu.created_by,
        fu.done_at, fu.version, fu.created_at, fu.updated_at,
@@ -517,19 +502,18 @@ SELECT fu.id, fu.case_id, fu.consultation_id, fu.due_on, fu.title, fu.assignee_i
 FROM follow_ups fu
 JOIN cases c ON c.id = fu.case_id
 JOIN founders f ON f.id = c.founder_id
-WHERE fu.assignee_id = $1 AND fu.done_at IS NULL AND fu.due_on <= $2 AND c.status <> 'closed'
-  AND EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = $1 AND m.carrier_id = c.carrier_id
-      AND (m.role = 'coordinator'
-           OR (m.role = 'advisor' AND (c.lead_advisor_id = $1
-               OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $1)))))
+WHERE fu.assignee_id = $3 AND fu.done_at IS NULL AND fu.due_on <= $5 AND c.status <> 'closed'
+  AND ` + caseScopeFilter + `
 ORDER BY fu.due_on, fu.created_at, fu.id`
 
-// Agenda returns user's open follow-ups: overdue (due before today), oldest first, and
-// upcoming (due today up to domain.AgendaDays days ahead), soonest first.
-func (s *Store) Agenda(ctx context.Context, user uuid.UUID, today domain.Date) (domain.Agenda, error) {
+// Agenda returns the open follow-ups of the scope's user within that case:read scope:
+// overdue (due before today), oldest first, and upcoming (due today up to
+// domain.AgendaDays days ahead), soonest first.
+func (s *Store) Agenda(ctx context.Context, scope domain.Scope, today domain.Date) (domain.Agenda, error) {
 	a := domain.Agenda{Today: today, Overdue: []domain.AgendaItem{}, Upcoming: []domain.AgendaItem{}}
 	var items []domain.AgendaItem
-	if err := s.DB.SelectContext(ctx, &items, selectAgenda, user, today.AddDays(domain.AgendaDays)); err != nil {
+	if err := s.DB.SelectContext(ctx, &items, selectAgenda, pq.Array(uuidStrings(scope.Carriers)),
+		pq.Array(uuidStrings(scope.Own)), scope.User, scope.All, today.AddDays(domain.AgendaDays)); err != nil {
 		return a, err
 	}
 	for _, it := range items {
