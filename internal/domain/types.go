@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -24,6 +25,18 @@ type CarrierInput struct {
 type Membership struct {
 	Role      string     `json:"role" db:"role" validate:"required,in=roles"`
 	CarrierID *uuid.UUID `json:"carrier_id" db:"carrier_id"`
+}
+
+// CheckMemberships applies the rule of roles: advisor and coordinator are held in a
+// carrier, programme manager and admin in none. ErrInvalid naming roles[i].carrier_id.
+func CheckMemberships(roles []Membership) error {
+	var p Problems
+	for i, m := range roles {
+		if CarrierRole(m.Role) != (m.CarrierID != nil) {
+			p.Add(fmt.Sprintf("roles[%d].carrier_id", i), "error.carrier_role_needs_carrier")
+		}
+	}
+	return p.Err()
 }
 
 // User is a person who signs in to Lotse.

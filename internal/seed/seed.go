@@ -29,11 +29,7 @@ func AddUser(ctx context.Context, st *store.Store, in domain.UserInput, m domain
 		return uuid.Nil, err
 	}
 	system := domain.Actor{RequestID: "cli"}
-	id, err := st.CreateUser(ctx, system, in, hash, nil)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	return id, st.SetRoles(ctx, system, id, []domain.Membership{m})
+	return st.CreateUser(ctx, system, in, hash, []domain.Membership{m}, nil)
 }
 
 // DemoPassword is the password of every demo account.

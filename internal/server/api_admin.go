@@ -84,7 +84,7 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	u, err := s.createUser(c, in)
+	u, err := s.createUser(c, in, nil)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -92,8 +92,9 @@ func (s *Server) apiCreateUser(c *gin.Context) {
 	c.JSON(http.StatusCreated, u)
 }
 
-// createUser hashes the password and stores the user (API and admin page).
-func (s *Server) createUser(c *gin.Context, in domain.UserInput) (domain.User, error) {
+// createUser hashes the password and stores the user with their first roles in one
+// transaction (API: none; admin page: one); this instance's policy is reloaded at once.
+func (s *Server) createUser(c *gin.Context, in domain.UserInput, roles []domain.Membership) (domain.User, error) {
 	hash, err := domain.HashPassword(c.Request.Context(), in.Password)
 	if err != nil {
 		return domain.User{}, err
@@ -102,9 +103,14 @@ func (s *Server) createUser(c *gin.Context, in domain.UserInput) (domain.User, e
 	if err != nil {
 		return domain.User{}, err
 	}
-	id, err := s.store.CreateUser(c.Request.Context(), actor(c), in, hash, idem)
+	id, err := s.store.CreateUser(c.Request.Context(), actor(c), in, hash, roles, idem)
 	if err != nil {
 		return domain.User{}, err
+	}
+	if len(roles) > 0 {
+		if err := s.authz.Reload(); err != nil {
+			return domain.User{}, err
+		}
 	}
 	return s.store.User(c.Request.Context(), id)
 }

@@ -275,7 +275,7 @@ func (f *matrixFixture) freshUser(t *testing.T, role string, carrier uuid.UUID) 
 	t.Helper()
 	ctx := context.Background()
 	email := fmt.Sprintf("fresh%d@x.test", f.next())
-	id, err := f.app.DB.Store.CreateUser(ctx, domain.Actor{}, domain.UserInput{Email: email, Name: email}, f.hash, nil)
+	id, err := f.app.DB.Store.CreateUser(ctx, domain.Actor{}, domain.UserInput{Email: email, Name: email}, f.hash, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

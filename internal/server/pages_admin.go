@@ -112,8 +112,8 @@ func (s *Server) renderUsers(c *gin.Context, status int, values url.Values, p fo
 	s.render(c, status, "admin_users", "admin.users", v)
 }
 
-// pageCreateUser creates an account with its first role. The role is checked before the
-// account is created, so a bad role leaves nothing behind.
+// pageCreateUser creates an account with its first role, in one transaction: a refused
+// role leaves no account behind.
 func (s *Server) pageCreateUser(c *gin.Context) {
 	form := postedForm(c)
 	in := domain.UserInput{Email: strings.TrimSpace(form.Get("email")), Name: strings.TrimSpace(form.Get("name")),
@@ -122,8 +122,8 @@ func (s *Server) pageCreateUser(c *gin.Context) {
 	m := domain.Membership{Role: form.Get("role")}
 	m.CarrierID = optUUID(&p, form, "carrier_id")
 	p = allProblems(p, s.check(&in, ""), s.check(&m, ""))
-	if m.Role != "" && domain.CarrierRole(m.Role) != (m.CarrierID != nil) {
-		p.Add("carrier_id", "error.carrier_role_needs_carrier")
+	if m.Role != "" {
+		p = allProblems(p, renameField(domain.CheckMemberships([]domain.Membership{m}), "roles[0].carrier_id", "carrier_id"))
 	}
 	if err := domain.CheckPasswordPolicy(in.Password); err != nil && in.Password != "" {
 		p = allProblems(p, err)
@@ -137,10 +137,9 @@ func (s *Server) pageCreateUser(c *gin.Context) {
 	err := p.Err()
 	var u domain.User
 	if err == nil {
-		u, err = s.createUser(c, in)
-	}
-	if err == nil {
-		_, err = s.setRoles(c, u.ID, []domain.Membership{m})
+		u, err = s.createUser(c, in, []domain.Membership{m})
+		// The form has one role: the store's roles[0].carrier_id is its carrier field.
+		err = renameField(err, "roles[0].carrier_id", "carrier_id")
 	}
 	if err != nil {
 		fp, ok := s.formProblemOf(c, err)

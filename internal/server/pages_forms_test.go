@@ -97,6 +97,24 @@ func TestPageForms(t *testing.T) {
 			}
 		}
 	})
+	t.Run("account_with_a_refused_role_is_not_created", func(t *testing.T) {
+		a := app.SignIn(t, "admin@x.de")
+		form := url.Values{"email": {"neu@x.de"}, "name": {"Neu"}, "password": {testenv.Password},
+			"role": {"advisor"}, "carrier_id": {uuid.NewString()}} // no such carrier
+		r := postForm(a, "/admin/users", form)
+		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), "Diesen Träger gibt es nicht.") {
+			t.Fatalf("status %d, want 422 naming the unknown carrier", r.Status)
+		}
+		var n int
+		if err := app.DB.Store.DB.Get(&n, `SELECT count(*) FROM users WHERE email = 'neu@x.de'`); err != nil || n != 0 {
+			t.Fatalf("%d accounts neu@x.de after a refused role (%v)", n, err)
+		}
+		form.Set("carrier_id", c1.String())
+		if r := postForm(a, "/admin/users", form); r.Status != http.StatusSeeOther {
+			t.Fatalf("with a real carrier: status %d", r.Status)
+		}
+		app.SignIn(t, "neu@x.de").Must(http.StatusOK, "GET", "/api/v1/cases", nil) // the role counts at once
+	})
 	t.Run("each_role_starts_where_its_work_is", func(t *testing.T) {
 		for email, want := range map[string]string{"a@c1.de": "/cases", "admin@x.de": "/admin/users", "pm@x.de": "/account"} {
 			if r := app.SignIn(t, email).Do("GET", "/", nil); r.Header.Get("Location") != want {

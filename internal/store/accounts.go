@@ -45,9 +45,13 @@ func (s *Store) Carrier(ctx context.Context, id uuid.UUID) (domain.Carrier, erro
 const insertUser = `
 INSERT INTO users (id, email, name, password_hash, languages) VALUES ($1, $2, $3, $4, $5)`
 
-// CreateUser adds a user with an already hashed password. ErrConflict when the e-mail
-// is taken (case-insensitively).
-func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.UserInput, passwordHash string, idem *Idempotency) (uuid.UUID, error) {
+// CreateUser adds a user with an already hashed password and their first roles, in one
+// transaction: a refused role leaves no account behind. ErrConflict when the e-mail is
+// taken (case-insensitively); ErrInvalid for roles as SetRoles says.
+func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.UserInput, passwordHash string, roles []domain.Membership, idem *Idempotency) (uuid.UUID, error) {
+	if err := domain.CheckMemberships(roles); err != nil {
+		return uuid.Nil, err
+	}
 	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		langs := in.Languages
 		if langs == nil {
@@ -60,7 +64,13 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 			}
 			return err
 		}
-		return audit(ctx, tx, actor, Event{Action: "user.create", ObjectType: "user", ObjectID: &id})
+		if err := audit(ctx, tx, actor, Event{Action: "user.create", ObjectType: "user", ObjectID: &id}); err != nil {
+			return err
+		}
+		if len(roles) == 0 {
+			return nil
+		}
+		return replaceMemberships(ctx, tx, actor, id, roles)
 	})
 }
 
@@ -169,35 +179,35 @@ const (
 // (the NOTIFY is delivered on commit). ErrNotFound for an unknown user; ErrInvalid for a
 // carrier role without carrier, a global role with one, or an unknown carrier.
 func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, user uuid.UUID, roles []domain.Membership) error {
-	var p domain.Problems
-	for i, m := range roles {
-		if domain.CarrierRole(m.Role) != (m.CarrierID != nil) {
-			p.Add(fieldIndex("roles", i, "carrier_id"), "error.carrier_role_needs_carrier")
-		}
-	}
-	if err := p.Err(); err != nil {
+	if err := domain.CheckMemberships(roles); err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := getUser(ctx, tx, user); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, deleteMemberships, user); err != nil {
-			return err
-		}
-		for i, m := range roles {
-			if _, err := tx.ExecContext(ctx, insertMembership, user, m.Role, m.CarrierID); err != nil {
-				if isForeignKey(err) {
-					return domain.Invalid(fieldIndex("roles", i, "carrier_id"), "error.unknown_carrier")
-				}
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, notifyMemberships, user.String()); err != nil {
-			return err
-		}
-		return audit(ctx, tx, actor, Event{Action: "user.roles_change", ObjectType: "user", ObjectID: &user})
+		return replaceMemberships(ctx, tx, actor, user, roles)
 	})
+}
+
+// replaceMemberships writes the user's memberships anew, announces the change and
+// audits it.
+func replaceMemberships(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, user uuid.UUID, roles []domain.Membership) error {
+	if _, err := tx.ExecContext(ctx, deleteMemberships, user); err != nil {
+		return err
+	}
+	for i, m := range roles {
+		if _, err := tx.ExecContext(ctx, insertMembership, user, m.Role, m.CarrierID); err != nil {
+			if isForeignKey(err) {
+				return domain.Invalid(fieldIndex("roles", i, "carrier_id"), "error.unknown_carrier")
+			}
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, notifyMemberships, user.String()); err != nil {
+		return err
+	}
+	return audit(ctx, tx, actor, Event{Action: "user.roles_change", ObjectType: "user", ObjectID: &user})
 }
 
 const (
