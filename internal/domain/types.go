@@ -263,6 +263,13 @@ type TokenInput struct {
 	ExpiresOn *Date  `json:"expires_on"`
 }
 
+// Check: a token that expires must expire after today.
+func (in *TokenInput) Check(p *Problems, today Date) {
+	if in.ExpiresOn != nil && !in.ExpiresOn.After(today) {
+		p.Add("expires_on", "error.date_not_in_future")
+	}
+}
+
 // AuditEvent is one append-only audit row; it never holds personal data.
 type AuditEvent struct {
 	ID         int64      `json:"id" db:"id"`

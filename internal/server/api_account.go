@@ -62,12 +62,8 @@ func (s *Server) apiTokens(c *gin.Context) {
 
 func (s *Server) apiCreateToken(c *gin.Context) {
 	var in domain.TokenInput
-	if err := s.bind(c, &in); err != nil {
+	if err := s.decodeChecked(c, &in, func(p *domain.Problems) { in.Check(p, domain.Today()) }); err != nil {
 		s.fail(c, err)
-		return
-	}
-	if in.ExpiresOn != nil && !in.ExpiresOn.After(domain.Today()) {
-		s.fail(c, domain.Invalid("expires_on", "error.date_not_in_future"))
 		return
 	}
 	idem, err := idempotency(c)

@@ -16,7 +16,7 @@ type intakeRequest struct {
 	CarrierID     *uuid.UUID      `json:"carrier_id"`
 	Founder       json.RawMessage `json:"founder"`
 	FounderID     *uuid.UUID      `json:"founder_id"`
-	Phase         string          `json:"phase" validate:"omitempty,in=phases"`
+	Phase         string          `json:"phase"`
 	LeadAdvisorID *uuid.UUID      `json:"lead_advisor_id"`
 	Business      domain.Business `json:"business"`
 }
@@ -42,18 +42,18 @@ func (s *Server) intake(b []byte) (domain.Intake, error) {
 		}
 		in.Founder = &f
 	}
-	var p domain.Problems
-	if err := s.check(&req, ""); err != nil {
-		p = append(p, fieldsOf(err)...)
-	}
+	return in, s.checkIntake(nil, &in)
+}
+
+// checkIntake reports every problem of an intake at once (API and intake page): the
+// validator tags, the founder's included, and the founder's and the business's rules.
+func (s *Server) checkIntake(p domain.Problems, in *domain.Intake) error {
+	p = allProblems(p, s.check(in, ""))
 	if in.Founder != nil {
-		if err := s.check(in.Founder, "founder."); err != nil {
-			p = append(p, fieldsOf(err)...)
-		}
 		in.Founder.Check(&p, domain.Today())
 	}
 	checkBusiness(&p, in.Business)
-	return in, p.Err()
+	return p.Err()
 }
 
 func checkBusiness(p *domain.Problems, b domain.Business) {

@@ -19,27 +19,6 @@ import (
 
 func (s *Server) apiCatalog(c *gin.Context) { c.JSON(http.StatusOK, domain.Catalogue) }
 
-// decodeChecked decodes the JSON body into dst (which may hold the current values, so
-// fields left out keep them), validates its tags and runs check, reporting every field
-// problem at once.
-func (s *Server) decodeChecked(c *gin.Context, dst any, check func(p *domain.Problems)) error {
-	b, err := readJSON(c)
-	if err != nil {
-		return err
-	}
-	if err := decodeJSON(b, dst); err != nil {
-		return err
-	}
-	var p domain.Problems
-	if err := s.check(dst, ""); err != nil {
-		p = append(p, fieldsOf(err)...)
-	}
-	if check != nil {
-		check(&p)
-	}
-	return p.Err()
-}
-
 // createIn runs the common part of a creating route: the case in scope, the body, the
 // Idempotency-Key, then create; it answers 201 with the object read back by get.
 func createIn[T, R any](s *Server, c *gin.Context, in *T, check func(p *domain.Problems),

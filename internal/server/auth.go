@@ -152,21 +152,30 @@ func (s *Server) inScope(c *gin.Context, objectType string, id, carrier uuid.UUI
 	return domain.NotFound()
 }
 
-func errNotFound() error { return domain.NotFound() }
+// throttled reports whether password checks for email, or from the caller's address,
+// must pause: too many failures within the window, as every instance counts them. A
+// pause is audited and announced with Retry-After. Sign-in and password change share it.
+func (s *Server) throttled(c *gin.Context, email string) (bool, error) {
+	ctx := c.Request.Context()
+	byEmail, byAddr, err := s.store.RecentLoginFailures(ctx, email, c.ClientIP(), s.cfg.LoginWindow)
+	if err != nil || (byEmail < s.cfg.LoginFailuresPerAccount && byAddr < s.cfg.LoginFailuresPerAddress) {
+		return false, err
+	}
+	_ = s.store.Audit(ctx, actor(c), store.Event{Action: "auth.login_throttled", Outcome: "denied"})
+	c.Header("Retry-After", fmt.Sprint(int(math.Ceil(s.cfg.LoginWindow.Seconds()))))
+	return true, nil
+}
 
 // signIn checks e-mail and password with throttling shared by all instances, and starts
 // a fresh session. Every outcome is audited; the error never says which part was wrong.
 func (s *Server) signIn(c *gin.Context, email, password string) (uuid.UUID, error) {
 	ctx := c.Request.Context()
 	addr := c.ClientIP()
-	byEmail, byAddr, err := s.store.RecentLoginFailures(ctx, email, addr, s.cfg.LoginWindow)
-	if err != nil {
+	if stop, err := s.throttled(c, email); err != nil || stop {
+		if err == nil {
+			err = domain.Errorf(domain.ErrThrottled, "error.throttled")
+		}
 		return uuid.Nil, err
-	}
-	if byEmail >= s.cfg.LoginFailuresPerAccount || byAddr >= s.cfg.LoginFailuresPerAddress {
-		_ = s.store.Audit(ctx, actor(c), store.Event{Action: "auth.login_throttled", Outcome: "denied"})
-		c.Header("Retry-After", fmt.Sprint(int(math.Ceil(s.cfg.LoginWindow.Seconds()))))
-		return uuid.Nil, domain.Errorf(domain.ErrThrottled, "error.throttled")
 	}
 	cred, err := s.store.CredentialsByEmail(ctx, email)
 	if err != nil && domain.ErrorCode(err) != domain.ErrNotFound {

@@ -131,7 +131,12 @@ func jsonFieldType(t reflect.Type, name string) (reflect.Type, bool) {
 }
 
 // bind reads, decodes and validates a JSON body into dst.
-func (s *Server) bind(c *gin.Context, dst any) error {
+func (s *Server) bind(c *gin.Context, dst any) error { return s.decodeChecked(c, dst, nil) }
+
+// decodeChecked decodes the JSON body into dst (which may hold the current values, so
+// fields left out keep them), validates its tags and runs check, reporting every field
+// problem at once.
+func (s *Server) decodeChecked(c *gin.Context, dst any, check func(p *domain.Problems)) error {
 	b, err := readJSON(c)
 	if err != nil {
 		return err
@@ -139,7 +144,14 @@ func (s *Server) bind(c *gin.Context, dst any) error {
 	if err := decodeJSON(b, dst); err != nil {
 		return err
 	}
-	return s.check(dst, "")
+	var p domain.Problems
+	if err := s.check(dst, ""); err != nil {
+		p = append(p, fieldsOf(err)...)
+	}
+	if check != nil {
+		check(&p)
+	}
+	return p.Err()
 }
 
 // check validates v's tags; prefix is put before every field name ("founder.").
@@ -261,15 +273,20 @@ func fieldsOf(err error) []domain.FieldError {
 
 // prefixFields puts prefix before the field names of a decoding error of a nested object.
 func prefixFields(err error, prefix string) error {
+	return mapFields(err, func(f string) string { return prefix + f })
+}
+
+// mapFields returns err with its field names rewritten by name; other errors as they are.
+func mapFields(err error, name func(string) string) error {
 	var e *domain.Error
-	if errors.As(err, &e) {
-		out := *e
-		out.Fields = make([]domain.FieldError, len(e.Fields))
-		for i, f := range e.Fields {
-			f.Field = prefix + f.Field
-			out.Fields[i] = f
-		}
-		return &out
+	if !errors.As(err, &e) {
+		return err
 	}
-	return err
+	out := *e
+	out.Fields = make([]domain.FieldError, len(e.Fields))
+	for i, f := range e.Fields {
+		f.Field = name(f.Field)
+		out.Fields[i] = f
+	}
+	return &out
 }

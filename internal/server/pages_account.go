@@ -107,12 +107,10 @@ func (s *Server) pageChangePassword(c *gin.Context) {
 		s.accountProblem(c, "password", keep, err)
 		return
 	}
-	byEmail, byAddr, err := s.store.RecentLoginFailures(ctx, me.Email, c.ClientIP(), s.cfg.LoginWindow)
-	if err != nil {
+	if stop, err := s.throttled(c, me.Email); err != nil {
 		s.fail(c, err)
 		return
-	}
-	if byEmail >= s.cfg.LoginFailuresPerAccount || byAddr >= s.cfg.LoginFailuresPerAddress {
+	} else if stop {
 		s.accountProblem(c, "password", keep, domain.Invalid("current_password", "error.throttled"))
 		return
 	}
@@ -150,22 +148,15 @@ func (s *Server) pageChangePassword(c *gin.Context) {
 	s.redirectFlash(c, "/account", "flash.password_changed")
 }
 
-// renameField moves the field errors of err from one field name to another (the
-// password policy names "password"; the form's field is "new_password").
+// renameField moves the field errors of err from one field name to another (a form
+// field named other than the API's).
 func renameField(err error, from, to string) error {
-	e, ok := err.(*domain.Error)
-	if !ok {
-		return err
-	}
-	out := *e
-	out.Fields = make([]domain.FieldError, len(e.Fields))
-	for i, f := range e.Fields {
-		if f.Field == from {
-			f.Field = to
+	return mapFields(err, func(f string) string {
+		if f == from {
+			return to
 		}
-		out.Fields[i] = f
-	}
-	return &out
+		return f
+	})
 }
 
 // pageCreateToken creates a personal API token and shows its secret once, on this
@@ -175,9 +166,7 @@ func (s *Server) pageCreateToken(c *gin.Context) {
 	var p domain.Problems
 	in := domain.TokenInput{Name: strings.TrimSpace(form.Get("name")), ExpiresOn: optDate(&p, form, "expires_on")}
 	p = allProblems(p, s.check(&in, ""))
-	if in.ExpiresOn != nil && !in.ExpiresOn.After(domain.Today()) {
-		p.Add("expires_on", "error.date_not_in_future")
-	}
+	in.Check(&p, domain.Today())
 	if err := p.Err(); err != nil {
 		s.accountProblem(c, "token", form, err)
 		return

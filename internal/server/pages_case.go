@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -53,17 +54,24 @@ func (s *Server) pageCase(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.renderCase(c, http.StatusOK, cs.ID, "", nil, formProblem{})
+	s.renderCaseOf(c, http.StatusOK, cs, "", nil, formProblem{})
 }
 
-// renderCase reads the case afresh and renders its page; after a failed form, form,
-// values and p say which form to show again with what.
+// renderCase reads the case afresh (a failed form shows the case as it is now, e.g.
+// after someone else changed it) and renders its page with form, as submitted in
+// values, open and p's problems next to its fields.
 func (s *Server) renderCase(c *gin.Context, status int, id uuid.UUID, form string, values url.Values, p formProblem) {
 	cs, err := s.store.Case(c.Request.Context(), id)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
+	s.renderCaseOf(c, status, cs, form, values, p)
+}
+
+// renderCaseOf renders the page of a case already read.
+func (s *Server) renderCaseOf(c *gin.Context, status int, cs domain.Case, form string, values url.Values, p formProblem) {
+	var err error
 	user, _ := currentUser(c)
 	v := caseView{Case: cs, Form: form, Values: values, Problem: p, Can: s.caseRightsOf(user, cs),
 		Catalog: domain.Catalogue, Today: domain.Today()}
@@ -169,13 +177,7 @@ func (s *Server) pageUpdateCase(c *gin.Context) {
 			return err
 		}
 		var p domain.Problems
-		b := domain.Business{
-			Idea:      strings.TrimSpace(f.Get("business.idea")),
-			Sector:    optString(f, "business.sector"),
-			LegalForm: optString(f, "business.legal_form"),
-			FoundedOn: optDate(&p, f, "business.founded_on"),
-			Employees: optInt(&p, f, "business.employees"),
-		}
+		b := businessForm(&p, f)
 		in := domain.CaseUpdate{Business: &b}
 		if st := f.Get("status"); st != "" && cs.Status != domain.StatusClosed {
 			in.Status = &st
@@ -257,7 +259,7 @@ func (v caseView) Vals(form string) url.Values {
 			f.Set("business.founded_on", b.FoundedOn.String())
 		}
 		if b.Employees != nil {
-			f.Set("business.employees", strconvItoa(*b.Employees))
+			f.Set("business.employees", strconv.Itoa(*b.Employees))
 		}
 		return f
 	case "assign":

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -186,9 +187,9 @@ func (v caseView) EditVals(form string) url.Values {
 			return f
 		}
 		f.Set("date", k.Date.String())
-		f.Set("duration_minutes", strconvItoa(k.DurationMinutes))
+		f.Set("duration_minutes", strconv.Itoa(k.DurationMinutes))
 		if k.PrepMinutes != nil {
-			f.Set("prep_minutes", strconvItoa(*k.PrepMinutes))
+			f.Set("prep_minutes", strconv.Itoa(*k.PrepMinutes))
 		}
 		f.Set("mode", k.Mode)
 		f["topics"] = k.Topics

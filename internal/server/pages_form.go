@@ -133,6 +133,17 @@ func optDate(p *domain.Problems, form url.Values, key string) *domain.Date {
 	return &d
 }
 
+// businessForm reads the business fields of the intake and case forms.
+func businessForm(p *domain.Problems, form url.Values) domain.Business {
+	return domain.Business{
+		Idea:      strings.TrimSpace(form.Get("business.idea")),
+		Sector:    optString(form, "business.sector"),
+		LegalForm: optString(form, "business.legal_form"),
+		FoundedOn: optDate(p, form, "business.founded_on"),
+		Employees: optInt(p, form, "business.employees"),
+	}
+}
+
 // optUUID parses an optional id field (a select's value).
 func optUUID(p *domain.Problems, form url.Values, key string) *uuid.UUID {
 	v := strings.TrimSpace(form.Get(key))
@@ -183,5 +194,3 @@ func allProblems(p domain.Problems, errs ...error) domain.Problems {
 	}
 	return p
 }
-
-func strconvItoa(n int) string { return strconv.Itoa(n) }

@@ -275,7 +275,12 @@ func TestPageEditCasework(t *testing.T) {
 		if err != nil || n.Body != "Zweite Fassung des Vermerks" || !n.Confidential || n.Version != 2 {
 			t.Fatalf("note after edit: %+v, %v", n, err)
 		}
-		revs, err := st.NoteRevisions(ctx, uuid.MustParse(nid), advID)
+		var revs []struct {
+			Version      int    `db:"version"`
+			Body         string `db:"body"`
+			Confidential bool   `db:"confidential"`
+		}
+		err = st.DB.SelectContext(ctx, &revs, `SELECT version, body, confidential FROM note_revisions WHERE note_id = $1 ORDER BY version`, nid)
 		if err != nil || len(revs) != 1 || revs[0].Body != "Erster Entwurf des Vermerks" || revs[0].Version != 1 || revs[0].Confidential {
 			t.Fatalf("revisions %+v, %v", revs, err)
 		}

@@ -3,6 +3,7 @@ package server
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -58,7 +59,7 @@ func (s *Server) renderIntake(c *gin.Context, status int, form url.Values, p for
 		v.Carriers = mine
 	}
 	for _, cr := range mine {
-		if !scope.All && !containsUUID(scope.Carriers, cr.ID) {
+		if !scope.All && !slices.Contains(scope.Carriers, cr.ID) {
 			continue // an advisor there becomes lead; nobody to choose
 		}
 		as, err := s.store.Advisors(c.Request.Context(), cr.ID)
@@ -70,15 +71,6 @@ func (s *Server) renderIntake(c *gin.Context, status int, form url.Values, p for
 	}
 	c.Set(ctxPagePath, "/cases/new")
 	s.render(c, status, "intake", "intake.title", v)
-}
-
-func containsUUID(ids []uuid.UUID, id uuid.UUID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // intakeFromForm reads the intake form with the API's rules: the validator tags of
@@ -115,19 +107,10 @@ func (s *Server) intakeFromForm(form url.Values) (domain.Intake, error) {
 		CarrierID:     optUUID(&p, form, "carrier_id"),
 		Phase:         form.Get("phase"),
 		LeadAdvisorID: optUUID(&p, form, "lead_advisor_id"),
-		Business: domain.Business{
-			Idea:      strings.TrimSpace(form.Get("business.idea")),
-			Sector:    optString(form, "business.sector"),
-			LegalForm: optString(form, "business.legal_form"),
-			FoundedOn: optDate(&p, form, "business.founded_on"),
-			Employees: optInt(&p, form, "business.employees"),
-		},
+		Business:      businessForm(&p, form),
+		Founder:       &f,
 	}
-	p = allProblems(p, s.check(&in, ""), s.check(&f, "founder."))
-	f.Check(&p, domain.Today())
-	checkBusiness(&p, in.Business)
-	in.Founder = &f
-	return in, p.Err()
+	return in, s.checkIntake(p, &in)
 }
 
 // pageIntakeSubmit takes in the founder with a new case, or shows the form again with

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/authz"
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
@@ -113,8 +114,8 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 		return nil, err
 	}
 	e.Use(s.recover, s.observe, s.authenticate)
-	e.NoRoute(func(c *gin.Context) { s.fail(c, errNotFound()) })
-	e.NoMethod(func(c *gin.Context) { s.fail(c, errNotFound()) })
+	e.NoRoute(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
+	e.NoMethod(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
 	s.routes = s.routeTable()
 	for _, r := range s.routes {
 		e.Handle(r.method, r.path, s.guard(r), r.handle)

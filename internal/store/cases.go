@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -92,7 +92,7 @@ func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, scope domain
 	if err != nil {
 		return uuid.Nil, err
 	}
-	coordinates := scope.All || containsID(scope.Carriers, carrier)
+	coordinates := scope.All || slices.Contains(scope.Carriers, carrier)
 	lead := actor.UserID
 	switch {
 	case coordinates && in.LeadAdvisorID == nil:
@@ -151,15 +151,6 @@ func intakeCarrier(scope domain.Scope, named *uuid.UUID) (uuid.UUID, error) {
 		return uuid.Nil, domain.Invalid("carrier_id", "error.carrier_required")
 	}
 	return carriers[0], nil
-}
-
-func containsID(ids []uuid.UUID, id uuid.UUID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // The scope filter of every case list: whole carriers ($1), own cases in carriers ($2)
@@ -235,24 +226,19 @@ func CasesQuery(scope domain.Scope, f domain.CaseFilter) (query string, args []a
 		scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, q, afterDate, afterID, limit + 1}, limit, nil
 }
 
-func encodeCursor(d domain.Date, id uuid.UUID) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(d.String() + "|" + id.String()))
-}
+// encodeCursor and decodeCursor: the keyset of case lists, (opened_on, id).
+func encodeCursor(d domain.Date, id uuid.UUID) string { return encodeKeyset(d.String(), id.String()) }
 
 func decodeCursor(s string) (domain.Date, uuid.UUID, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	parts, err := decodeKeyset(s, 2)
 	if err != nil {
 		return domain.Date{}, uuid.Nil, err
 	}
-	date, id, ok := strings.Cut(string(b), "|")
-	if !ok {
-		return domain.Date{}, uuid.Nil, fmt.Errorf("cursor without separator")
-	}
-	d, err := domain.ParseDate(date)
+	d, err := domain.ParseDate(parts[0])
 	if err != nil {
 		return d, uuid.Nil, err
 	}
-	u, err := uuid.Parse(id)
+	u, err := uuid.Parse(parts[1])
 	return d, u, err
 }
 

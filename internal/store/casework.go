@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -301,25 +300,6 @@ func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID
 		}
 		return audit(ctx, tx, actor, Event{Action: "note.update", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID})
 	})
-}
-
-// NoteRevision is an earlier text of a note.
-type NoteRevision struct {
-	Version      int       `json:"version" db:"version"`
-	Body         string    `json:"body" db:"body"`
-	Confidential bool      `json:"confidential" db:"confidential"`
-	EditedAt     time.Time `json:"edited_at" db:"edited_at"`
-}
-
-// NoteRevisions lists the earlier texts of a note viewer may read, oldest first;
-// ErrNotFound when the note is absent or another's confidential note.
-func (s *Store) NoteRevisions(ctx context.Context, id, viewer uuid.UUID) ([]NoteRevision, error) {
-	if _, err := s.Note(ctx, id, viewer); err != nil {
-		return nil, err
-	}
-	out := []NoteRevision{}
-	err := s.DB.SelectContext(ctx, &out, `SELECT version, body, confidential, edited_at FROM note_revisions WHERE note_id = $1 ORDER BY version`, id)
-	return out, err
 }
 
 // ---- milestones ----

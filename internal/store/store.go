@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/url"
@@ -188,6 +189,25 @@ func notFoundIfNoRows(err error) error {
 		return domain.NotFound()
 	}
 	return err
+}
+
+// encodeKeyset makes a list cursor of the sort key of a page's last row; the parts hold
+// no "|" (dates, times, ids, kinds).
+func encodeKeyset(parts ...string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "|")))
+}
+
+// decodeKeyset splits a cursor into its n parts.
+func decodeKeyset(s string, n int) ([]string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(string(b), "|")
+	if len(parts) != n {
+		return nil, fmt.Errorf("cursor with %d parts, want %d", len(parts), n)
+	}
+	return parts, nil
 }
 
 // uuidStrings converts ids for pq.Array.

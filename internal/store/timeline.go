@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -143,21 +141,16 @@ func (s *Store) Timeline(ctx context.Context, caseID, viewer uuid.UUID, cursor s
 	return out, next, nil
 }
 
+// encodeTimelineCursor and decodeTimelineCursor: the keyset of the timeline, (at, kind, id).
 func encodeTimelineCursor(at time.Time, kind, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(at.UTC().Format(time.RFC3339Nano) + "|" + kind + "|" + id))
+	return encodeKeyset(at.UTC().Format(time.RFC3339Nano), kind, id)
 }
 
 func decodeTimelineCursor(s string) (time.Time, string, string, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	parts, err := decodeKeyset(s, 3)
 	if err != nil {
 		return time.Time{}, "", "", err
-	}
-	parts := strings.SplitN(string(b), "|", 3)
-	if len(parts) != 3 {
-		return time.Time{}, "", "", errBadCursor
 	}
 	t, err := time.Parse(time.RFC3339Nano, parts[0])
 	return t, parts[1], parts[2], err
 }
-
-var errBadCursor = domain.Invalid("cursor", "error.invalid_cursor")
