@@ -48,7 +48,9 @@ bench: build
 # Each fuzz target for FUZZTIME (their seed corpora also run in every `make test`).
 FUZZTIME ?= 30s
 fuzz:
-	@for t in FuzzIntake FuzzCaseFilter FuzzPasswordPolicy; do $(GO) test ./internal/server -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in FuzzIntake; do $(GO) test ./internal/api -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@$(GO) test ./internal/httpx -run '^$$' -fuzz '^FuzzCaseFilter$$' -fuzztime $(FUZZTIME)
+	@$(GO) test ./internal/domain -run '^$$' -fuzz '^FuzzPasswordPolicy$$' -fuzztime $(FUZZTIME)
 	@for t in FuzzCursor FuzzDate; do $(GO) test ./internal/store -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 fmt:

@@ -60,7 +60,7 @@ func New(db *sqlx.DB) (*Authorizer, error) {
 func (az *Authorizer) Reload() error { return az.enforcer.LoadPolicy() }
 
 // Scope computes where user may do action. A failing decision counts as a denial.
-func (az *Authorizer) Scope(user uuid.UUID, action string) domain.Scope {
+func (az *Authorizer) Scope(user uuid.UUID, action domain.Action) domain.Scope {
 	s := domain.Scope{User: user}
 	sub := user.String()
 	for _, dom := range az.adapter.domainsOf(sub) {
@@ -85,10 +85,10 @@ func (az *Authorizer) Scope(user uuid.UUID, action string) domain.Scope {
 	return s
 }
 
-func (az *Authorizer) allowed(sub, dom, action, scope string) bool {
-	ok, err := az.enforcer.Enforce(sub, dom, action, scope)
+func (az *Authorizer) allowed(sub, dom string, action domain.Action, scope string) bool {
+	ok, err := az.enforcer.Enforce(sub, dom, string(action), scope)
 	if err != nil {
-		slog.Error("authorization decision failed", "err", err, "action", action)
+		slog.Error("authorization decision failed", "err", err, "action", string(action))
 		return false
 	}
 	return ok

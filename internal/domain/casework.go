@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -45,35 +46,34 @@ type ConsultationInput struct {
 }
 
 // Input returns the consultation's fields as an input, the starting point of an edit.
+// Its pointers and lists are copies: decoding an edit into the input leaves k as it was.
 func (k Consultation) Input() ConsultationInput {
-	return ConsultationInput{Date: k.Date, DurationMinutes: k.DurationMinutes, PrepMinutes: k.PrepMinutes,
-		Mode: k.Mode, Topics: k.Topics, Languages: k.Languages, Interpreter: k.Interpreter,
-		Summary: k.Summary, NextSteps: k.NextSteps, FollowUpOn: k.FollowUpOn}
+	return ConsultationInput{Date: k.Date, DurationMinutes: k.DurationMinutes, PrepMinutes: clone(k.PrepMinutes),
+		Mode: k.Mode, Topics: slices.Clone(k.Topics), Languages: slices.Clone(k.Languages), Interpreter: k.Interpreter,
+		Summary: k.Summary, NextSteps: clone(k.NextSteps), FollowUpOn: clone(k.FollowUpOn)}
+}
+
+// Normalise trims the texts; next steps of blanks only are none.
+func (in *ConsultationInput) Normalise() {
+	in.Summary = strings.TrimSpace(in.Summary)
+	in.NextSteps = trimOpt(in.NextSteps)
+	if in.Topics == nil {
+		in.Topics = []string{}
+	}
+	if in.Languages == nil {
+		in.Languages = []string{}
+	}
 }
 
 // Check applies the rules the validator tags cannot express: the date is not in the
-// future, the summary is more than blanks, a follow-up is not set in the past.
+// future, a follow-up is not set in the past.
 func (in *ConsultationInput) Check(p *Problems, today Date) {
 	if in.Date.After(today) {
 		p.Add("date", "error.date_in_future")
 	}
-	if strings.TrimSpace(in.Summary) == "" && in.Summary != "" {
-		p.Add("summary", "validation.required")
-	}
 	if in.FollowUpOn != nil && today.After(*in.FollowUpOn) {
 		p.Add("follow_up_on", "error.date_in_past")
 	}
-}
-
-// CheckChange is Check for an edit of a consultation that had before's values: an
-// unchanged follow-up date may lie in the past by now; only a new one must not.
-func (in *ConsultationInput) CheckChange(p *Problems, before ConsultationInput, today Date) {
-	keep := in.FollowUpOn
-	if keep != nil && before.FollowUpOn != nil && *keep == *before.FollowUpOn {
-		in.FollowUpOn = nil
-	}
-	in.Check(p, today)
-	in.FollowUpOn = keep
 }
 
 // FollowUpTitle is the title of the follow-up a consultation's follow_up_on creates:
@@ -115,12 +115,8 @@ type NoteInput struct {
 	Confidential bool   `json:"confidential"`
 }
 
-// Check refuses a body of blanks only.
-func (in *NoteInput) Check(p *Problems) {
-	if in.Body != "" && strings.TrimSpace(in.Body) == "" {
-		p.Add("body", "validation.required")
-	}
-}
+// Normalise trims the body, so blanks only count as empty.
+func (in *NoteInput) Normalise() { in.Body = strings.TrimSpace(in.Body) }
 
 // Milestone is a Meilenstein of a case; Type is one of Catalogue.MilestoneTypes.
 type Milestone struct {
@@ -149,9 +145,13 @@ type MilestoneInput struct {
 }
 
 // Input returns the milestone's fields as an input, the starting point of an edit.
+// Its pointers are copies: decoding an edit into the input leaves m as it was.
 func (m Milestone) Input() MilestoneInput {
-	return MilestoneInput{Type: m.Type, TargetOn: m.TargetOn, AchievedOn: m.AchievedOn, Note: m.Note}
+	return MilestoneInput{Type: m.Type, TargetOn: clone(m.TargetOn), AchievedOn: clone(m.AchievedOn), Note: clone(m.Note)}
 }
+
+// Normalise trims the note; blanks only are none.
+func (in *MilestoneInput) Normalise() { in.Note = trimOpt(in.Note) }
 
 // Check: the type belongs to the catalogue (of any phase: a takeover founder may reach a
 // founding milestone in the handover phase), and a milestone is not achieved in the future.
@@ -191,13 +191,13 @@ type FollowUpInput struct {
 	AssigneeID *uuid.UUID `json:"assignee_id"`
 }
 
-// Check: a new follow-up is not due in the past, and its title is more than blanks.
+// Normalise trims the title, so blanks only count as empty.
+func (in *FollowUpInput) Normalise() { in.Title = strings.TrimSpace(in.Title) }
+
+// Check: a new follow-up is not due in the past.
 func (in *FollowUpInput) Check(p *Problems, today Date) {
-	if today.After(in.DueOn) {
+	if !in.DueOn.IsZero() && today.After(in.DueOn) {
 		p.Add("due_on", "error.date_in_past")
-	}
-	if in.Title != "" && strings.TrimSpace(in.Title) == "" {
-		p.Add("title", "validation.required")
 	}
 }
 
@@ -207,14 +207,25 @@ type FollowUpUpdate struct {
 	Done  *bool   `json:"done"`
 	DueOn *Date   `json:"due_on"`
 	Title *string `json:"title" validate:"omitempty,max=200"`
+	// Before is the due date the follow-up had; set by the store, never by the client.
+	Before Date `json:"-"`
 }
 
-// Check: a follow-up is not rescheduled into the past, nor renamed to nothing.
+// Normalise trims a new title.
+func (in *FollowUpUpdate) Normalise() {
+	if in.Title != nil {
+		t := strings.TrimSpace(*in.Title)
+		in.Title = &t
+	}
+}
+
+// Check: a follow-up is not rescheduled into the past (an unchanged date, Before, may
+// lie there by now), nor renamed to nothing.
 func (in *FollowUpUpdate) Check(p *Problems, today Date) {
-	if in.DueOn != nil && today.After(*in.DueOn) {
+	if in.DueOn != nil && *in.DueOn != in.Before && today.After(*in.DueOn) {
 		p.Add("due_on", "error.date_in_past")
 	}
-	if in.Title != nil && strings.TrimSpace(*in.Title) == "" {
+	if in.Title != nil && *in.Title == "" {
 		p.Add("title", "validation.required")
 	}
 }
@@ -279,4 +290,55 @@ type TimelineItem struct {
 	Title      string     `json:"title,omitempty"`
 	AssigneeID *uuid.UUID `json:"assignee_id,omitempty"`
 	DoneAt     *time.Time `json:"done_at,omitempty"`
+}
+
+// trimOpt trims an optional text; blanks only become none.
+func trimOpt(s *string) *string {
+	if s == nil {
+		return nil
+	}
+	t := strings.TrimSpace(*s)
+	if t == "" {
+		return nil
+	}
+	return &t
+}
+
+// TimelinePage is how many timeline entries the case page shows at once.
+const TimelinePage = 50
+
+// CaseRights are the actions of the case page a user may take on one case, each decided
+// once for the case.
+type CaseRights struct {
+	Update, Assign, Casework, Note, ReadNotes bool
+	// In a case that is not closed: edit one's own consultations and notes, milestones.
+	EditConsultations, EditNotes, EditMilestones bool
+}
+
+// CaseFile is everything the case page shows of a case, read at one moment.
+type CaseFile struct {
+	Case      Case
+	Carrier   Carrier
+	Phases    []PhaseTransition
+	Can       CaseRights
+	Advisors  []AdvisorLoad // for those who may assign: who may lead or co-advise
+	Timeline  []TimelineItem
+	Before    string     // the cursor this page of the timeline starts at ("" for the newest)
+	Next      string     // the cursor of the older entries ("" when there are none)
+	FollowUps []FollowUp // open ones, soonest first
+	// By id, the objects behind this page's timeline entries: the user's own
+	// consultations they may edit, every note shown, the milestones they may change.
+	Consultations map[string]Consultation
+	Notes         map[string]Note
+	Milestones    map[string]Milestone
+	Names         map[uuid.UUID]string
+}
+
+// clone copies an optional value, so an edit of the copy leaves the original alone.
+func clone[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
 }

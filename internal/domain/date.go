@@ -26,8 +26,10 @@ func ParseDate(s string) (Date, error) {
 	return Date{t}, nil
 }
 
-// Today is the current day in Germany, where every carrier works.
-func Today() Date { return NewDate(time.Now().In(Berlin)) }
+// DayOf is the day of t in Germany, where every carrier works: "today", "overdue" and
+// "not in the future" are judged by it. The clock is passed in (Store.Now), so date
+// rules are tested at midnight and at year ends.
+func DayOf(t time.Time) Date { return NewDate(t.In(Berlin)) }
 
 // Berlin is the time zone of the programme; "today" and "overdue" are judged in it.
 var Berlin = func() *time.Location {
@@ -42,6 +44,9 @@ func (d Date) String() string { return d.Format(DateLayout) }
 
 // After reports whether d is a later day than o.
 func (d Date) After(o Date) bool { return d.Time.After(o.Time) }
+
+// Before reports whether d is an earlier day than o.
+func (d Date) Before(o Date) bool { return d.Time.Before(o.Time) }
 
 // AddDays returns the day n days after d.
 func (d Date) AddDays(n int) Date { return Date{d.AddDate(0, 0, n)} }

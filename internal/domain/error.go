@@ -5,6 +5,8 @@ package domain
 import (
 	"errors"
 	"fmt"
+
+	"github.com/google/uuid"
 )
 
 // Code classifies an Error; the HTTP layer maps each code to one status in one place.
@@ -42,6 +44,24 @@ type Error struct {
 	Message string
 	Fields  []FieldError
 	Err     error
+	// Denial, on a not-found answer, records that the object exists outside the caller's
+	// scope: the caller sees the same 404, the HTTP side audits the refusal.
+	Denial *Denial
+}
+
+// Denial is a refused access to one object, for the audit trail.
+type Denial struct {
+	Action     Action
+	ObjectType string
+	ObjectID   uuid.UUID
+}
+
+// Denied is the answer for an object outside the caller's scope: the same 404 as for an
+// absent one, with the refusal attached for the audit.
+func Denied(action Action, objectType string, id uuid.UUID) *Error {
+	e := NotFound()
+	e.Denial = &Denial{Action: action, ObjectType: objectType, ObjectID: id}
+	return e
 }
 
 func (e *Error) Error() string {

@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,6 +21,12 @@ type Carrier struct {
 type CarrierInput struct {
 	Name      string `json:"name" validate:"required,max=200"`
 	ShortName string `json:"short_name" validate:"required,max=30"`
+}
+
+// Normalise trims the names.
+func (in *CarrierInput) Normalise() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.ShortName = strings.TrimSpace(in.ShortName)
 }
 
 // Membership is one role a user holds; CarrierID is nil for global roles.
@@ -73,11 +81,66 @@ type UserInput struct {
 	Languages []string `json:"languages" validate:"max=20,dive,lang"`
 }
 
-// Actor is who does a change, and under which request: every write is audited with it.
+// Normalise trims name and e-mail (addresses are compared case-insensitively, and kept
+// as written).
+func (in *UserInput) Normalise() {
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	if in.Languages == nil {
+		in.Languages = []string{}
+	}
+}
+
+// Check applies the password policy.
+func (in *UserInput) Check(p *Problems, _ Date) {
+	if in.Password == "" {
+		return // the tag reports it
+	}
+	var e *Error
+	if errors.As(CheckPasswordPolicy(in.Password), &e) {
+		*p = append(*p, e.Fields...)
+	}
+}
+
+// SignInInput is an e-mail and a password to sign in with.
+type SignInInput struct {
+	Email    string `json:"email" validate:"required,max=254"`
+	Password string `json:"password" validate:"required,max=1024"`
+}
+
+// PasswordChange is a user's change of their own password. Confirm, when given (the
+// page asks twice), must match New.
+type PasswordChange struct {
+	Current string  `json:"current_password" validate:"required"`
+	New     string  `json:"new_password" validate:"required"`
+	Confirm *string `json:"new_password_confirm"`
+}
+
+// Check: the confirmation matches and the new password meets the policy.
+func (in *PasswordChange) Check(p *Problems, _ Date) {
+	if in.New == "" {
+		return
+	}
+	if in.Confirm != nil && *in.Confirm != in.New {
+		p.Add("new_password_confirm", "error.password_mismatch")
+	}
+	var e *Error
+	if errors.As(CheckPasswordPolicy(in.New), &e) {
+		for _, f := range e.Fields {
+			f.Field = "new_password"
+			*p = append(*p, f)
+		}
+	}
+}
+
+// Actor is who acts, and under which request: every write and every read of counselling
+// content is audited with it. System marks the installation itself acting (command line,
+// seeds, jobs): it reaches every carrier; the HTTP side never sets it.
 type Actor struct {
 	UserID    uuid.UUID
 	RequestID string
 	Address   string
+	System    bool
 }
 
 // Founder is a Gründungsperson: personal, partly sensitive data.
@@ -121,6 +184,21 @@ func DefaultFounderData() FounderData {
 		Homeless: "not_stated", Nationalities: []string{}, Languages: []string{}}
 }
 
+// Normalise trims names and contact data; blank optional fields become none.
+func (f *FounderData) Normalise() {
+	f.GivenName = strings.TrimSpace(f.GivenName)
+	f.FamilyName = strings.TrimSpace(f.FamilyName)
+	for _, s := range []**string{&f.Email, &f.Phone, &f.Postcode, &f.City} {
+		*s = trimOpt(*s)
+	}
+	if f.Nationalities == nil {
+		f.Nationalities = []string{}
+	}
+	if f.Languages == nil {
+		f.Languages = []string{}
+	}
+}
+
 // Check applies the rules the validator tags cannot express.
 func (f *FounderData) Check(p *Problems, today Date) {
 	if f.BirthYear != nil && *f.BirthYear > today.Year() {
@@ -138,6 +216,16 @@ type Business struct {
 	LegalForm *string `json:"legal_form" validate:"omitempty,in=legal_forms"`
 	FoundedOn *Date   `json:"founded_on"`
 	Employees *int    `json:"employees" validate:"omitempty,gte=0,lte=100000"`
+}
+
+// Normalise trims the idea.
+func (b *Business) Normalise() { b.Idea = strings.TrimSpace(b.Idea) }
+
+// Check: a business is not founded in the future.
+func (b *Business) Check(p *Problems, today Date) {
+	if b.FoundedOn != nil && b.FoundedOn.After(today) {
+		p.Add("business.founded_on", "error.date_in_future")
+	}
 }
 
 // Case is a Beratungsfall: one founder, one carrier, one lead advisor.
@@ -186,6 +274,27 @@ type Intake struct {
 	Business      Business     `json:"business"`
 }
 
+// Normalise tidies the founder and business of an intake.
+func (in *Intake) Normalise() {
+	if in.Founder != nil {
+		in.Founder.Normalise()
+	}
+	in.Business.Normalise()
+}
+
+// Check: a new founder or a known one, never both; the founder's and the business's rules.
+func (in *Intake) Check(p *Problems, today Date) {
+	switch {
+	case in.Founder != nil && in.FounderID != nil:
+		p.Add("founder_id", "error.founder_or_founder_id")
+	case in.Founder == nil && in.FounderID == nil:
+		p.Add("founder", "error.required")
+	case in.Founder != nil:
+		in.Founder.Check(p, today)
+	}
+	in.Business.Check(p, today)
+}
+
 // CaseFilter narrows a case list; the caller's scope is applied on top.
 type CaseFilter struct {
 	Phase     string     `form:"phase" validate:"omitempty,in=phases"`
@@ -202,8 +311,12 @@ type PhaseChange struct {
 	Reason string `json:"reason" validate:"max=2000"`
 }
 
-// Check applies domain.md's rule: going back needs a reason; staying is no change.
-func (pc PhaseChange) Check(from string) error {
+// Normalise trims the reason, so a reason of blanks is none.
+func (pc *PhaseChange) Normalise() { pc.Reason = strings.TrimSpace(pc.Reason) }
+
+// CheckFrom applies domain.md's rule to a case in phase from: going back needs a
+// reason; staying is no change. ErrInvalid.
+func (pc PhaseChange) CheckFrom(from string) error {
 	switch {
 	case pc.Phase == from:
 		return Invalid("phase", "error.phase_unchanged")
@@ -219,10 +332,27 @@ type Closing struct {
 	Note   string `json:"note" validate:"max=2000"`
 }
 
+// Normalise trims the note.
+func (cl *Closing) Normalise() { cl.Note = strings.TrimSpace(cl.Note) }
+
 // CaseUpdate changes a case's business data or pauses/resumes it.
 type CaseUpdate struct {
 	Business *Business `json:"business"`
 	Status   *string   `json:"status" validate:"omitempty,oneof=active paused"`
+}
+
+// Normalise tidies the business data.
+func (u *CaseUpdate) Normalise() {
+	if u.Business != nil {
+		u.Business.Normalise()
+	}
+}
+
+// Check applies the business's rules.
+func (u *CaseUpdate) Check(p *Problems, today Date) {
+	if u.Business != nil {
+		u.Business.Check(p, today)
+	}
 }
 
 // AdvisorAssignment sets a case's lead and co-advisors.
@@ -262,6 +392,9 @@ type TokenInput struct {
 	Name      string `json:"name" validate:"required,max=100"`
 	ExpiresOn *Date  `json:"expires_on"`
 }
+
+// Normalise trims the name.
+func (in *TokenInput) Normalise() { in.Name = strings.TrimSpace(in.Name) }
 
 // Check: a token that expires must expire after today.
 func (in *TokenInput) Check(p *Problems, today Date) {

@@ -52,9 +52,8 @@ func demoCases(ctx context.Context, st *store.Store, carriers []uuid.UUID, users
 		city := []string{"Duisburg", "Essen", "Hamburg", "Kiel", "München", "Augsburg"}[carrierOf(f.advisor)*2+rng.IntN(2)]
 		data.City = &city
 		sector, form := f.sector, f.legalForm
-		actor := domain.Actor{UserID: lead, RequestID: "seed"}
-		scope := domain.Scope{User: lead, Own: []uuid.UUID{carrier}}
-		_, err := st.CreateCase(ctx, actor, scope, domain.Intake{CarrierID: &carrier, Founder: &data, Phase: f.phase,
+		actor := domain.Actor{UserID: lead, RequestID: "seed", System: true}
+		_, err := st.CreateCase(ctx, actor, domain.Intake{CarrierID: &carrier, LeadAdvisorID: &lead, Founder: &data, Phase: f.phase,
 			Business: domain.Business{Idea: f.idea, Sector: &sector, LegalForm: &form}}, nil)
 		if err != nil {
 			return fmt.Errorf("demo case %s %s: %w", f.given, f.family, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -69,8 +70,8 @@ var demoMilestones = map[string][]struct {
 // demoCasework fills the demo cases with casework.
 func demoCasework(ctx context.Context, st *store.Store, users map[string]uuid.UUID) error {
 	rng := rand.New(rand.NewPCG(2026, 3))
-	today := domain.Today()
-	cases, _, err := st.Cases(ctx, domain.Scope{All: true}, domain.CaseFilter{Limit: 200})
+	today := st.Today()
+	cases, _, err := st.Cases(ctx, domain.Actor{RequestID: "seed", System: true}, domain.CaseFilter{Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -83,7 +84,7 @@ func demoCasework(ctx context.Context, st *store.Store, users map[string]uuid.UU
 		if !ok {
 			return fmt.Errorf("demo case of %s %s not found", f.given, f.family)
 		}
-		lead := domain.Actor{UserID: users[f.advisor], RequestID: "seed"}
+		lead := domain.Actor{UserID: users[f.advisor], RequestID: "seed", System: true}
 		opened := today.AddDays(-(120 + rng.IntN(120)))
 		if err := backdateOpening(ctx, st, caseID, opened); err != nil {
 			return err
@@ -110,44 +111,56 @@ func demoCaseHistory(ctx context.Context, st *store.Store, rng *rand.Rand, n int
 	// The first case gets a co-advisor (who must not see its confidential note); the
 	// fifth has just moved from founding to consolidation.
 	if n == 0 {
-		c, err := st.Case(ctx, caseID)
+		c, err := st.ReadCase(ctx, lead, caseID)
 		if err != nil {
 			return err
 		}
-		coord := domain.Actor{UserID: users["koordination@lotse.example"], RequestID: "seed"}
-		if err := st.AssignAdvisors(ctx, coord, caseID, c.Version, domain.AdvisorAssignment{
+		coord := domain.Actor{UserID: users["koordination@lotse.example"], RequestID: "seed", System: true}
+		if _, err := st.AssignAdvisors(ctx, coord, caseID, c.Version, domain.AdvisorAssignment{
 			LeadAdvisorID: lead.UserID, CoAdvisorIDs: []uuid.UUID{users["beraterin2@lotse.example"]}}); err != nil {
 			return err
 		}
 	}
 	phase := f.phase
 	if n == 4 {
-		c, err := st.Case(ctx, caseID)
+		c, err := st.ReadCase(ctx, lead, caseID)
 		if err != nil {
 			return err
 		}
-		if err := st.ChangePhase(ctx, lead, caseID, c.Version, domain.PhaseChange{Phase: domain.PhaseConsolidation}); err != nil {
+		if _, err := st.ChangePhase(ctx, lead, caseID, c.Version, domain.PhaseChange{Phase: domain.PhaseConsolidation}); err != nil {
 			return err
 		}
 	}
 
 	// Consultations every two to five weeks from the opening day until recently.
+	// Each act is written as of its day (the store's clock), so the date rules hold as
+	// they did then: a follow-up overdue now lay ahead when it was set.
+	asOf := func(day domain.Date) *store.Store {
+		then := *st
+		then.Now = func() time.Time { return time.Date(day.Year(), day.Month(), day.Day(), 12, 0, 0, 0, domain.Berlin) }
+		return &then
+	}
 	var last domain.ConsultationInput
 	for day := opened; !day.After(today.AddDays(-3)); day = day.AddDays(14 + rng.IntN(22)) {
 		last = demoConsultation(rng, f, phase, day)
-		if _, err := st.CreateConsultation(ctx, lead, caseID, last, nil); err != nil {
+		if _, err := asOf(day).CreateConsultation(ctx, lead, caseID, last, nil); err != nil {
 			return err
 		}
 	}
 	// The latest one sets the next appointment: some already overdue, most upcoming.
 	due := today.AddDays(-8 + rng.IntN(22))
-	last = demoConsultation(rng, f, phase, today.AddDays(-rng.IntN(3)))
+	day := today.AddDays(-rng.IntN(3))
+	if due.Before(day) {
+		day = due.AddDays(-7)
+	}
+	last = demoConsultation(rng, f, phase, day)
 	last.FollowUpOn = &due
-	if _, err := st.CreateConsultation(ctx, lead, caseID, last, nil); err != nil {
+	if _, err := asOf(day).CreateConsultation(ctx, lead, caseID, last, nil); err != nil {
 		return err
 	}
-	if _, err := st.CreateFollowUp(ctx, lead, caseID, domain.FollowUpInput{
-		DueOn: today.AddDays(-4 + rng.IntN(30)), Title: nextStepTexts[rng.IntN(len(nextStepTexts))]}, nil); err != nil {
+	due = today.AddDays(-4 + rng.IntN(30))
+	if _, err := asOf(earlier(due, today)).CreateFollowUp(ctx, lead, caseID, domain.FollowUpInput{
+		DueOn: due, Title: nextStepTexts[rng.IntN(len(nextStepTexts))]}, nil); err != nil {
 		return err
 	}
 
@@ -210,4 +223,11 @@ func demoConsultation(rng *rand.Rand, f demoFounder, phase string, day domain.Da
 		in.NextSteps = &s
 	}
 	return in
+}
+
+func earlier(a, b domain.Date) domain.Date {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

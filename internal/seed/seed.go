@@ -16,20 +16,8 @@ import (
 // AddUser creates a user with one role, as `lotse user add` does. The password must meet
 // the policy. ErrConflict when the e-mail is taken.
 func AddUser(ctx context.Context, st *store.Store, in domain.UserInput, m domain.Membership) (uuid.UUID, error) {
-	if in.Languages == nil {
-		in.Languages = []string{}
-	}
-	for _, l := range in.Languages {
-		if !domain.ValidLanguage(l) {
-			return uuid.Nil, fmt.Errorf("%q is not an ISO 639-1 language code", l)
-		}
-	}
-	hash, err := domain.HashPassword(ctx, in.Password)
-	if err != nil {
-		return uuid.Nil, err
-	}
-	system := domain.Actor{RequestID: "cli"}
-	return st.CreateUser(ctx, system, in, hash, []domain.Membership{m}, nil)
+	u, err := st.CreateUser(ctx, domain.Actor{RequestID: "cli", System: true}, in, []domain.Membership{m}, nil)
+	return u.ID, err
 }
 
 // DemoPassword is the password of every demo account.
@@ -79,14 +67,14 @@ var demoAccounts = []demoAccount{
 }
 
 func demo(ctx context.Context, st *store.Store) error {
-	system := domain.Actor{RequestID: "seed"}
+	system := domain.Actor{RequestID: "seed", System: true}
 	carriers := make([]uuid.UUID, len(demoCarriers))
 	for i, c := range demoCarriers {
-		id, err := st.CreateCarrier(ctx, system, c, nil)
+		cr, err := st.CreateCarrier(ctx, system, c, nil)
 		if err != nil {
 			return err
 		}
-		carriers[i] = id
+		carriers[i] = cr.ID
 	}
 	users := map[string]uuid.UUID{}
 	for _, a := range demoAccounts {

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
 )
 
@@ -136,7 +137,7 @@ func TestPersonalAPITokens(t *testing.T) {
 		Token     string  `json:"token"`
 		ExpiresOn *string `json:"expires_on"`
 	}
-	tomorrow := domain.Today().AddDate(0, 0, 1).Format(domain.DateLayout)
+	tomorrow := domain.DayOf(time.Now()).AddDate(0, 0, 1).Format(domain.DateLayout)
 	cl.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "Skript", "expires_on": tomorrow}).JSON(t, &tok)
 	if tok.Token == "" || tok.Name != "Skript" || tok.ExpiresOn == nil || *tok.ExpiresOn != tomorrow {
 		t.Fatalf("%+v", tok)
@@ -178,7 +179,7 @@ func TestPersonalAPITokens(t *testing.T) {
 		}
 	})
 	t.Run("expiry_must_lie_in_the_future", func(t *testing.T) {
-		mustProblem(t, cl.Do("POST", "/api/v1/me/tokens", map[string]any{"name": "x", "expires_on": domain.Today().Format(domain.DateLayout)}), 422)
+		mustProblem(t, cl.Do("POST", "/api/v1/me/tokens", map[string]any{"name": "x", "expires_on": domain.DayOf(time.Now()).Format(domain.DateLayout)}), 422)
 	})
 	t.Run("wrong_or_malformed_token_401", func(t *testing.T) {
 		mustProblem(t, bearer(tok.Token+"x").Do("GET", "/api/v1/me", nil), 401)
@@ -297,11 +298,8 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	cl.Must(200, "GET", "/api/v1/me", nil)
 	ctx := context.Background()
 	newPassword := "Ganz-Neues-Passwort-2026"
-	hash, err := domain.HashPassword(ctx, newPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := app.DB.Store.ChangePassword(ctx, domain.Actor{UserID: id}, id, hash); err != nil {
+	limits := store.LoginLimits{PerAccount: 5, PerAddress: 30, Window: time.Minute}
+	if _, err := app.DB.Store.ChangePassword(ctx, domain.Actor{UserID: id}, domain.PasswordChange{Current: testenv.Password, New: newPassword}, limits); err != nil {
 		t.Fatal(err)
 	}
 	mustProblem(t, cl.Do("GET", "/api/v1/me", nil), 401)

@@ -15,44 +15,32 @@ import (
 //go:embed openapi.yaml
 var OpenAPI []byte
 
-func (s *Server) healthz(c *gin.Context) { c.String(http.StatusOK, "ok") }
+func (s *Server) healthz(c *gin.Context) error { c.String(http.StatusOK, "ok"); return nil }
 
 // readyz answers 503 while shutting down or while the database does not answer.
-func (s *Server) readyz(c *gin.Context) {
+func (s *Server) readyz(c *gin.Context) error {
 	if !s.ready.Load() {
 		c.String(http.StatusServiceUnavailable, "shutting down")
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 	defer cancel()
-	if err := s.store.Ping(ctx); err != nil {
+	if err := s.env.Store.Ping(ctx); err != nil {
 		c.String(http.StatusServiceUnavailable, "database unavailable")
-		return
+		return nil
 	}
 	c.String(http.StatusOK, "ready")
+	return nil
 }
 
-func (s *Server) metricsHandler(c *gin.Context) {
+func (s *Server) metricsHandler(c *gin.Context) error {
 	promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
+	return nil
 }
 
-func (s *Server) openAPI(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) }
-
-// list is the answer of every list route.
-type list[T any] struct {
-	Items      []T     `json:"items"`
-	NextCursor *string `json:"next_cursor"`
-}
-
-func listOf[T any](items []T, next string) list[T] {
-	l := list[T]{Items: items}
-	if l.Items == nil {
-		l.Items = []T{}
-	}
-	if next != "" {
-		l.NextCursor = &next
-	}
-	return l
+func (s *Server) openAPI(c *gin.Context) error {
+	c.Data(http.StatusOK, "application/yaml", OpenAPI)
+	return nil
 }
 
 // MetricsHandler serves /metrics on a separate address (LOTSE_METRICS_ADDR).

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -84,7 +85,7 @@ func TestBrowserAdvisorTakesInCounselsAndMovesACase(t *testing.T) {
 	b.click("#topic-financing")
 	b.fill("#k-summary", "Businessplan besprochen, Finanzierung über Mikrokredit geprüft.")
 	b.fill("#k-next", "Unterlagen für den Mikrokredit zusammenstellen")
-	b.set("#k-follow-up", domain.Today().String())
+	b.set("#k-follow-up", domain.DayOf(time.Now()).String())
 	b.submit("#consultation button[type=submit]")
 	b.wantText("p.notice", "erfasst")
 	b.wantText("#timeline", "Businessplan besprochen")
@@ -145,7 +146,7 @@ func TestBrowserAdvisorTakesInCounselsAndMovesACase(t *testing.T) {
 	b.submit("nav a[href='/cases']")
 	b.wantText("table.list", "Amina Yusuf")
 	b.wantText("table.list", "Festigung")
-	b.wantText("table.list", domain.Today().Format("02.01.2006"))
+	b.wantText("table.list", domain.DayOf(time.Now()).Format("02.01.2006"))
 	b.set("#phase", "handover")
 	b.submit("form.filters button[type=submit]")
 	b.wantPageText("Amina Yusuf", false)
@@ -288,7 +289,7 @@ func TestBrowserAdvisorEditsNoteAndConsultation(t *testing.T) {
 	api := app.SignIn(t, "aylin@x.de")
 	id, _ := api.NewCase(map[string]any{"founder": testenv.Founder("Amina", "Yusuf")})
 	kid := fmt.Sprint(api.Must(http.StatusCreated, "POST", "/api/v1/cases/"+id+"/consultations", map[string]any{
-		"date": domain.Today().String(), "duration_minutes": 60, "mode": "in_person",
+		"date": domain.DayOf(time.Now()).String(), "duration_minutes": 60, "mode": "in_person",
 		"topics": []string{"business_plan"}, "summary": "Businesplan besprochen"}).Map(t)["id"])
 	nid := fmt.Sprint(api.Must(http.StatusCreated, "POST", "/api/v1/cases/"+id+"/notes",
 		map[string]any{"body": "Rückruf wegen Gewerbeanmeldung"}).Map(t)["id"])

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
 	"github.com/iq-migrantenoekonomie/lotse/web"
 )
 
@@ -99,7 +100,7 @@ func TestEveryUsedKeyIsTranslated(t *testing.T) {
 			}
 		}
 	}
-	for code := range statusOf {
+	for code := range httpx.StatusOf {
 		used["status."+string(code)] = "errors.go"
 	}
 	for _, tag := range []string{"required", "max", "min", "gte", "lte", "email", "in", "oneof", "lang", "country", "type", "format"} {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -152,7 +153,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		v.do(adv, 200, "GET", "/api/v1/me", nil)
 		v.do(pm, 200, "GET", "/api/v1/me", nil)
 		v.do(anon, 401, "GET", "/api/v1/me", nil)
-		tok := v.do(adv, 201, "POST", "/api/v1/me/tokens", map[string]any{"name": "Skript", "expires_on": domain.Today().AddDate(0, 0, 30).Format(domain.DateLayout)}).Map(t)
+		tok := v.do(adv, 201, "POST", "/api/v1/me/tokens", map[string]any{"name": "Skript", "expires_on": domain.DayOf(time.Now()).AddDate(0, 0, 30).Format(domain.DateLayout)}).Map(t)
 		v.do(adv, 201, "POST", "/api/v1/me/tokens", map[string]any{"name": "ohne Ablauf"})
 		v.do(adv, 422, "POST", "/api/v1/me/tokens", map[string]any{"name": ""})
 		v.do(adv, 200, "GET", "/api/v1/me/tokens", nil)

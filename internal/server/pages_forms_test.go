@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -151,7 +152,7 @@ func TestPageEditCasework(t *testing.T) {
 		map[string]any{"lead_advisor_id": advID, "co_advisor_ids": []uuid.UUID{coID}}, "If-Match", etag)
 	id2, _ := adv.NewCase(map[string]any{"founder": testenv.Founder("Lina", "Haddad")})
 	otherID, _ := other.NewCase(map[string]any{"founder": testenv.Founder("Omar", "Said")})
-	today := domain.Today().String()
+	today := domain.DayOf(time.Now()).String()
 	created := func(path string, body map[string]any) string {
 		t.Helper()
 		return fmt.Sprint(adv.Must(http.StatusCreated, "POST", "/api/v1/cases/"+id+path, body).Map(t)["id"])
@@ -202,7 +203,7 @@ func TestPageEditCasework(t *testing.T) {
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/cases/"+id+"#tl-consultation-"+kid {
 			t.Fatalf("status %d location %q: %.300s", r.Status, r.Header.Get("Location"), r.Body)
 		}
-		k, err := st.Consultation(ctx, uuid.MustParse(kid))
+		k, err := st.Consultation(ctx, domain.Actor{System: true}, uuid.MustParse(kid))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +233,7 @@ func TestPageEditCasework(t *testing.T) {
 		if !regexp.MustCompile(`action="/cases/` + id + `/consultations/` + kid + `" class="grid-form">\s*<input type="hidden" name="version" value="2">`).Match(r.Body) {
 			t.Errorf("the kept input is not on the current version")
 		}
-		if k, _ := st.Consultation(ctx, uuid.MustParse(kid)); k.Version != 2 {
+		if k, _ := st.Consultation(ctx, domain.Actor{System: true}, uuid.MustParse(kid)); k.Version != 2 {
 			t.Fatalf("a stale form changed the consultation: version %d", k.Version)
 		}
 	})
@@ -243,26 +244,29 @@ func TestPageEditCasework(t *testing.T) {
 		mustContain(t, r, http.StatusUnprocessableEntity,
 			`id="ke-`+kid+`-summary-error">Pflichtangabe.`, `id="ke-`+kid+`-topics-error">`, `id="ke-`+kid+`-date-error">Das Datum liegt in der Zukunft`,
 			`aria-describedby="ke-`+kid+`-summary-error"`, ">Nicht verlieren</textarea>", `value="2999-01-01"`, "<details class=\"edit\" open>")
-		if k, _ := st.Consultation(ctx, uuid.MustParse(kid)); k.Version != 2 {
+		if k, _ := st.Consultation(ctx, domain.Actor{System: true}, uuid.MustParse(kid)); k.Version != 2 {
 			t.Fatalf("an invalid form changed the consultation: version %d", k.Version)
 		}
 	})
 
 	t.Run("unchanged_past_follow_up_date_is_kept_but_a_new_one_must_not_be_past", func(t *testing.T) {
-		in := domain.ConsultationInput{Date: domain.Today().AddDays(-10), DurationMinutes: 30, Mode: "phone",
-			Topics: []string{"financing"}, Languages: []string{}, Summary: "Früher", FollowUpOn: ptr(domain.Today().AddDays(-3))}
-		k, err := st.CreateConsultation(ctx, domain.Actor{UserID: advID}, uuid.MustParse(id), in, nil)
+		in := domain.ConsultationInput{Date: domain.DayOf(time.Now()).AddDays(-10), DurationMinutes: 30, Mode: "phone",
+			Topics: []string{"financing"}, Languages: []string{}, Summary: "Früher", FollowUpOn: ptr(domain.DayOf(time.Now()).AddDays(-3))}
+		// Logged ten days ago, when the follow-up date lay ahead: the store's clock says so.
+		tenDaysAgo := *st
+		tenDaysAgo.Now = func() time.Time { return time.Now().AddDate(0, 0, -10) }
+		k, err := tenDaysAgo.CreateConsultation(ctx, domain.Actor{UserID: advID}, uuid.MustParse(id), in, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := "/cases/" + id + "/consultations/" + k.String()
-		past := domain.Today().AddDays(-3).String()
+		path := "/cases/" + id + "/consultations/" + k.ID.String()
+		past := domain.DayOf(time.Now()).AddDays(-3).String()
 		r := postForm(adv, path, consultation("version", "1", "date", in.Date.String(), "follow_up_on", past))
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("unchanged follow-up date: status %d: %.300s", r.Status, r.Body)
 		}
-		r = postForm(adv, path, consultation("version", "2", "date", in.Date.String(), "follow_up_on", domain.Today().AddDays(-1).String()))
-		mustContain(t, r, http.StatusUnprocessableEntity, `id="ke-`+k.String()+`-follow-up-error">Das Datum liegt in der Vergangenheit`)
+		r = postForm(adv, path, consultation("version", "2", "date", in.Date.String(), "follow_up_on", domain.DayOf(time.Now()).AddDays(-1).String()))
+		mustContain(t, r, http.StatusUnprocessableEntity, `id="ke-`+k.ID.String()+`-follow-up-error">Das Datum liegt in der Vergangenheit`)
 	})
 
 	// ---- notes ----
@@ -271,7 +275,7 @@ func TestPageEditCasework(t *testing.T) {
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/cases/"+id+"#tl-note-"+nid {
 			t.Fatalf("status %d location %q: %.300s", r.Status, r.Header.Get("Location"), r.Body)
 		}
-		n, err := st.Note(ctx, uuid.MustParse(nid), advID)
+		n, err := st.Note(ctx, domain.Actor{UserID: advID}, uuid.MustParse(nid))
 		if err != nil || n.Body != "Zweite Fassung des Vermerks" || !n.Confidential || n.Version != 2 {
 			t.Fatalf("note after edit: %+v, %v", n, err)
 		}
@@ -295,7 +299,7 @@ func TestPageEditCasework(t *testing.T) {
 		mustContain(t, postForm(coord, "/cases/"+id+"/notes/"+shared, url.Values{"version": {"1"}, "body": {"Überschrieben"}}),
 			http.StatusForbidden, "Nur die Verfasserin oder der Verfasser")
 		mustContain(t, postForm(co, "/cases/"+id+"/notes/"+nid, url.Values{"version": {"2"}, "body": {"x"}}), http.StatusNotFound) // confidential: not there
-		if n, _ := st.Note(ctx, uuid.MustParse(shared), advID); n.Body != "Für alle sichtbar" {
+		if n, _ := st.Note(ctx, domain.Actor{UserID: advID}, uuid.MustParse(shared)); n.Body != "Für alle sichtbar" {
 			t.Fatalf("note changed by a non-author: %q", n.Body)
 		}
 	})
@@ -321,12 +325,12 @@ func TestPageEditCasework(t *testing.T) {
 
 	// ---- milestones ----
 	t.Run("co_advisor_updates_milestone", func(t *testing.T) {
-		r := postForm(co, "/cases/"+id+"/milestones/"+mid, url.Values{"version": {"1"}, "target_on": {domain.Today().AddDays(30).String()},
+		r := postForm(co, "/cases/"+id+"/milestones/"+mid, url.Values{"version": {"1"}, "target_on": {domain.DayOf(time.Now()).AddDays(30).String()},
 			"achieved_on": {today}, "note": {"Von der Bank gelobt"}})
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/cases/"+id+"#tl-milestone-"+mid {
 			t.Fatalf("status %d location %q: %.300s", r.Status, r.Header.Get("Location"), r.Body)
 		}
-		m, err := st.Milestone(ctx, uuid.MustParse(mid))
+		m, err := st.Milestone(ctx, domain.Actor{System: true}, uuid.MustParse(mid))
 		if err != nil || m.Version != 2 || m.AchievedOn == nil || m.AchievedOn.String() != today || m.Note == nil || m.Type != "business_plan_completed" {
 			t.Fatalf("milestone after edit: %+v, %v", m, err)
 		}
@@ -347,7 +351,7 @@ func TestPageEditCasework(t *testing.T) {
 		r := postForm(adv, "/cases/"+id+"/milestones/"+mid, url.Values{"version": {"2"}, "achieved_on": {"2999-01-01"}, "target_on": {"bald"}, "note": {"Nicht verlieren"}})
 		mustContain(t, r, http.StatusUnprocessableEntity, `id="me-`+mid+`-achieved-error">Das Datum liegt in der Zukunft`,
 			`id="me-`+mid+`-target-error">`, ">Nicht verlieren</textarea>", `value="bald"`)
-		if m, _ := st.Milestone(ctx, uuid.MustParse(mid)); m.Version != 2 {
+		if m, _ := st.Milestone(ctx, domain.Actor{System: true}, uuid.MustParse(mid)); m.Version != 2 {
 			t.Fatalf("an invalid form changed the milestone: version %d", m.Version)
 		}
 	})
@@ -367,12 +371,12 @@ func TestPageEditCasework(t *testing.T) {
 		const n = 57
 		var oldest uuid.UUID
 		for i := range n {
-			nid, err := st.CreateNote(ctx, domain.Actor{UserID: advID}, uuid.MustParse(pid), domain.NoteInput{Body: fmt.Sprintf("Notiz-%02d.", i)}, nil)
+			note, err := st.CreateNote(ctx, domain.Actor{UserID: advID}, uuid.MustParse(pid), domain.NoteInput{Body: fmt.Sprintf("Notiz-%02d.", i)}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if i == 0 {
-				oldest = nid
+				oldest = note.ID
 			}
 		}
 		seen := map[string]int{}

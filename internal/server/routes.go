@@ -2,21 +2,49 @@ package server
 
 import (
 	"net/http"
+	"time"
 
-	"github.com/gin-gonic/gin"
+	"github.com/iq-migrantenoekonomie/lotse/internal/api"
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
+	"github.com/iq-migrantenoekonomie/lotse/internal/pages"
 )
 
-// route is one entry of the route table: the permission stands next to the path.
-// perm is a Casbin action of policies/policy.csv, or permPublic / permSignedIn.
+// route is one entry of the route table: the permission stands next to the path, and
+// the route's limits beside it. perm is a Casbin action of policies/policy.csv, or
+// permPublic / permSignedIn.
 type route struct {
 	method string
 	path   string
-	perm   string
-	handle gin.HandlerFunc
+	perm   domain.Action
+	handle httpx.Handler
+	limits limits
 }
 
+// limits bound one request: how long it may take (its queries are cancelled then) and
+// how large its body may be. The zero value is the default for ordinary requests.
+type limits struct {
+	deadline time.Duration
+	body     int64
+}
+
+// Permissions of routes that Casbin does not decide.
+const (
+	permPublic   domain.Action = "public"    // anyone, signed in or not
+	permSignedIn domain.Action = "signed_in" // any signed-in user: own account, catalogue, carrier list
+)
+
+// Default limits; routes that need more say so in the table.
+const (
+	defaultDeadline = 30 * time.Second
+	defaultBody     = 1 << 20
+)
+
 // Route describes a route for tests and documentation.
-type Route struct{ Method, Path, Perm string }
+type Route struct {
+	Method, Path string
+	Perm         domain.Action
+}
 
 // Routes lists every route with its permission.
 func (s *Server) Routes() []Route {
@@ -27,99 +55,114 @@ func (s *Server) Routes() []Route {
 	return out
 }
 
-// routeTable is the one place where paths, permissions and handlers meet.
-func (s *Server) routeTable() []route {
+// routeTable is the one place where paths, permissions, limits and handlers meet.
+func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 	const get, post, put, patch, del = http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete
+	const (
+		caseCreate       = domain.ActCaseCreate
+		caseRead         = domain.ActCaseRead
+		caseUpdate       = domain.ActCaseUpdate
+		caseAssign       = domain.ActCaseAssign
+		caseworkWrite    = domain.ActCaseworkWrite
+		consultationEdit = domain.ActConsultationEdit
+		noteWrite        = domain.ActNoteWrite
+		noteRead         = domain.ActNoteRead
+		noteEdit         = domain.ActNoteEdit
+		carrierManage    = domain.ActCarrierManage
+		carrierAdvisors  = domain.ActCarrierAdvisors
+		userManage       = domain.ActUserManage
+	)
+	small := limits{body: 64 << 10} // sign-in, tokens: no reason for more
 	return []route{
 		// operations
-		{get, "/healthz", permPublic, s.healthz},
-		{get, "/readyz", permPublic, s.readyz},
-		{get, "/metrics", permPublic, s.metricsHandler},
-		{get, "/api/v1/openapi.yaml", permPublic, s.openAPI},
+		{get, "/healthz", permPublic, s.healthz, limits{deadline: 2 * time.Second}},
+		{get, "/readyz", permPublic, s.readyz, limits{deadline: 3 * time.Second}},
+		{get, "/metrics", permPublic, s.metricsHandler, limits{}},
+		{get, "/api/v1/openapi.yaml", permPublic, s.openAPI, limits{}},
 
 		// account
-		{post, "/api/v1/session", permPublic, s.apiSignIn},
-		{del, "/api/v1/session", permSignedIn, s.apiSignOut},
-		{get, "/api/v1/me", permSignedIn, s.apiMe},
-		{get, "/api/v1/me/tokens", permSignedIn, s.apiTokens},
-		{post, "/api/v1/me/tokens", permSignedIn, s.apiCreateToken},
-		{del, "/api/v1/me/tokens/:id", permSignedIn, s.apiRevokeToken},
+		{post, "/api/v1/session", permPublic, a.SignIn, small},
+		{del, "/api/v1/session", permSignedIn, a.SignOut, limits{}},
+		{get, "/api/v1/me", permSignedIn, a.Me, limits{}},
+		{get, "/api/v1/me/tokens", permSignedIn, a.Tokens, limits{}},
+		{post, "/api/v1/me/tokens", permSignedIn, a.CreateToken, small},
+		{del, "/api/v1/me/tokens/:id", permSignedIn, a.RevokeToken, limits{}},
 
 		// administration
-		{post, "/api/v1/carriers", "carrier:manage", s.apiCreateCarrier},
-		{get, "/api/v1/carriers", permSignedIn, s.apiCarriers},
-		{get, "/api/v1/users", "user:manage", s.apiUsers},
-		{post, "/api/v1/users", "user:manage", s.apiCreateUser},
-		{put, "/api/v1/users/:id/roles", "user:manage", s.apiSetRoles},
-		{post, "/api/v1/users/:id/deactivate", "user:manage", s.apiDeactivate},
-		{get, "/api/v1/carriers/:id/advisors", "carrier:advisors", s.apiAdvisors},
+		{post, "/api/v1/carriers", carrierManage, a.CreateCarrier, limits{}},
+		{get, "/api/v1/carriers", permSignedIn, a.Carriers, limits{}},
+		{get, "/api/v1/users", userManage, a.Users, limits{}},
+		{post, "/api/v1/users", userManage, a.CreateUser, limits{}},
+		{put, "/api/v1/users/:id/roles", userManage, a.SetRoles, limits{}},
+		{post, "/api/v1/users/:id/deactivate", userManage, a.Deactivate, limits{}},
+		{get, "/api/v1/carriers/:id/advisors", carrierAdvisors, a.Advisors, limits{}},
 
 		// cases and founders
-		{post, "/api/v1/cases", "case:create", s.apiCreateCase},
-		{get, "/api/v1/cases", "case:read", s.apiCases},
-		{get, "/api/v1/cases/:id", "case:read", s.apiCase},
-		{patch, "/api/v1/cases/:id", "case:update", s.apiUpdateCase},
-		{post, "/api/v1/cases/:id/phase", "case:update", s.apiChangePhase},
-		{post, "/api/v1/cases/:id/close", "case:update", s.apiCloseCase},
-		{post, "/api/v1/cases/:id/reopen", "case:update", s.apiReopenCase},
-		{put, "/api/v1/cases/:id/advisors", "case:assign", s.apiAssignAdvisors},
-		{get, "/api/v1/cases/:id/phases", "case:read", s.apiPhases},
-		{get, "/api/v1/founders/:id", "case:read", s.apiFounder},
-		{patch, "/api/v1/founders/:id", "case:update", s.apiUpdateFounder},
+		{post, "/api/v1/cases", caseCreate, a.CreateCase, limits{}},
+		{get, "/api/v1/cases", caseRead, a.Cases, limits{}},
+		{get, "/api/v1/cases/:id", caseRead, a.Case, limits{}},
+		{patch, "/api/v1/cases/:id", caseUpdate, a.UpdateCase, limits{}},
+		{post, "/api/v1/cases/:id/phase", caseUpdate, a.ChangePhase, limits{}},
+		{post, "/api/v1/cases/:id/close", caseUpdate, a.CloseCase, limits{}},
+		{post, "/api/v1/cases/:id/reopen", caseUpdate, a.ReopenCase, limits{}},
+		{put, "/api/v1/cases/:id/advisors", caseAssign, a.AssignAdvisors, limits{}},
+		{get, "/api/v1/cases/:id/phases", caseRead, a.Phases, limits{}},
+		{get, "/api/v1/founders/:id", caseRead, a.Founder, limits{}},
+		{patch, "/api/v1/founders/:id", caseUpdate, a.UpdateFounder, limits{}},
 
 		// casework
-		{get, "/api/v1/catalog", permSignedIn, s.apiCatalog},
-		{post, "/api/v1/cases/:id/consultations", "casework:write", s.apiCreateConsultation},
-		{get, "/api/v1/cases/:id/consultations", "case:read", s.apiConsultations},
-		{patch, "/api/v1/consultations/:id", "consultation:edit", s.apiUpdateConsultation},
-		{post, "/api/v1/cases/:id/notes", "note:write", s.apiCreateNote},
-		{get, "/api/v1/cases/:id/notes", "note:read", s.apiNotes},
-		{patch, "/api/v1/notes/:id", "note:edit", s.apiUpdateNote},
-		{post, "/api/v1/cases/:id/milestones", "casework:write", s.apiCreateMilestone},
-		{get, "/api/v1/cases/:id/milestones", "case:read", s.apiMilestones},
-		{patch, "/api/v1/milestones/:id", "casework:write", s.apiUpdateMilestone},
-		{post, "/api/v1/cases/:id/follow-ups", "casework:write", s.apiCreateFollowUp},
-		{get, "/api/v1/cases/:id/follow-ups", "case:read", s.apiFollowUps},
-		{patch, "/api/v1/follow-ups/:id", "casework:write", s.apiUpdateFollowUp},
-		{get, "/api/v1/cases/:id/timeline", "case:read", s.apiTimeline},
-		{get, "/api/v1/agenda", "case:read", s.apiAgenda},
+		{get, "/api/v1/catalog", permSignedIn, a.Catalog, limits{}},
+		{post, "/api/v1/cases/:id/consultations", caseworkWrite, a.CreateConsultation, limits{}},
+		{get, "/api/v1/cases/:id/consultations", caseRead, a.Consultations, limits{}},
+		{patch, "/api/v1/consultations/:id", consultationEdit, a.UpdateConsultation, limits{}},
+		{post, "/api/v1/cases/:id/notes", noteWrite, a.CreateNote, limits{}},
+		{get, "/api/v1/cases/:id/notes", noteRead, a.Notes, limits{}},
+		{patch, "/api/v1/notes/:id", noteEdit, a.UpdateNote, limits{}},
+		{post, "/api/v1/cases/:id/milestones", caseworkWrite, a.CreateMilestone, limits{}},
+		{get, "/api/v1/cases/:id/milestones", caseRead, a.Milestones, limits{}},
+		{patch, "/api/v1/milestones/:id", caseworkWrite, a.UpdateMilestone, limits{}},
+		{post, "/api/v1/cases/:id/follow-ups", caseworkWrite, a.CreateFollowUp, limits{}},
+		{get, "/api/v1/cases/:id/follow-ups", caseRead, a.FollowUps, limits{}},
+		{patch, "/api/v1/follow-ups/:id", caseworkWrite, a.UpdateFollowUp, limits{}},
+		{get, "/api/v1/cases/:id/timeline", caseRead, a.Timeline, limits{}},
+		{get, "/api/v1/agenda", caseRead, a.Agenda, limits{}},
 		// (end of casework)
 
 		// pages
-		{get, "/", permPublic, s.pageHome},
-		{get, "/static/*file", permPublic, s.static},
-		{get, "/login", permPublic, s.pageLogin},
-		{post, "/login", permPublic, s.pageLoginSubmit},
-		{post, "/logout", permSignedIn, s.pageLogout},
-		{get, "/cases", "case:read", s.pageCases},
-		{get, "/cases/new", "case:create", s.pageIntake},
-		{post, "/cases/new", "case:create", s.pageIntakeSubmit},
-		{get, "/cases/:id", "case:read", s.pageCase},
-		{post, "/cases/:id/phase", "case:update", s.pageChangePhase},
-		{post, "/cases/:id/close", "case:update", s.pageCloseCase},
-		{post, "/cases/:id/reopen", "case:update", s.pageReopenCase},
-		{post, "/cases/:id/business", "case:update", s.pageUpdateCase},
-		{post, "/cases/:id/advisors", "case:assign", s.pageAssignAdvisors},
-		{post, "/cases/:id/consultations", "casework:write", s.pageCreateConsultation},
-		{post, "/cases/:id/notes", "note:write", s.pageCreateNote},
-		{post, "/cases/:id/milestones", "casework:write", s.pageCreateMilestone},
-		{post, "/cases/:id/consultations/:cid", "consultation:edit", s.pageEditConsultation},
-		{post, "/cases/:id/notes/:nid", "note:edit", s.pageEditNote},
-		{post, "/cases/:id/milestones/:mid", "casework:write", s.pageEditMilestone},
-		{post, "/cases/:id/follow-ups", "casework:write", s.pageCreateFollowUp},
-		{post, "/follow-ups/:id/done", "casework:write", s.pageFollowUpDone},
-		{get, "/agenda", "case:read", s.pageAgenda},
-		{get, "/account", permSignedIn, s.pageAccount},
-		{post, "/account/password", permSignedIn, s.pageChangePassword},
-		{post, "/account/tokens", permSignedIn, s.pageCreateToken},
-		{post, "/account/tokens/:id/revoke", permSignedIn, s.pageRevokeToken},
-		{get, "/admin/carriers", "carrier:manage", s.pageCarriers},
-		{post, "/admin/carriers", "carrier:manage", s.pageCreateCarrier},
-		{get, "/admin/users", "user:manage", s.pageUsers},
-		{post, "/admin/users", "user:manage", s.pageCreateUser},
-		{get, "/admin/users/:id", "user:manage", s.pageUser},
-		{post, "/admin/users/:id/roles", "user:manage", s.pageSetRoles},
-		{post, "/admin/users/:id/deactivate", "user:manage", s.pageDeactivate},
+		{get, "/", permPublic, p.Home, limits{}},
+		{get, "/static/*file", permPublic, p.Static, limits{}},
+		{get, "/login", permPublic, p.Login, limits{}},
+		{post, "/login", permPublic, p.LoginSubmit, small},
+		{post, "/logout", permSignedIn, p.Logout, limits{}},
+		{get, "/cases", caseRead, p.Cases, limits{}},
+		{get, "/cases/new", caseCreate, p.Intake, limits{}},
+		{post, "/cases/new", caseCreate, p.IntakeSubmit, limits{}},
+		{get, "/cases/:id", caseRead, p.Case, limits{}},
+		{post, "/cases/:id/phase", caseUpdate, p.ChangePhase, limits{}},
+		{post, "/cases/:id/close", caseUpdate, p.CloseCase, limits{}},
+		{post, "/cases/:id/reopen", caseUpdate, p.ReopenCase, limits{}},
+		{post, "/cases/:id/business", caseUpdate, p.UpdateCase, limits{}},
+		{post, "/cases/:id/advisors", caseAssign, p.AssignAdvisors, limits{}},
+		{post, "/cases/:id/consultations", caseworkWrite, p.CreateConsultation, limits{}},
+		{post, "/cases/:id/notes", noteWrite, p.CreateNote, limits{}},
+		{post, "/cases/:id/milestones", caseworkWrite, p.CreateMilestone, limits{}},
+		{post, "/cases/:id/consultations/:cid", consultationEdit, p.EditConsultation, limits{}},
+		{post, "/cases/:id/notes/:nid", noteEdit, p.EditNote, limits{}},
+		{post, "/cases/:id/milestones/:mid", caseworkWrite, p.EditMilestone, limits{}},
+		{post, "/cases/:id/follow-ups", caseworkWrite, p.CreateFollowUp, limits{}},
+		{post, "/follow-ups/:id/done", caseworkWrite, p.FollowUpDone, limits{}},
+		{get, "/agenda", caseRead, p.Agenda, limits{}},
+		{get, "/account", permSignedIn, p.Account, limits{}},
+		{post, "/account/password", permSignedIn, p.ChangePassword, small},
+		{post, "/account/tokens", permSignedIn, p.CreateToken, small},
+		{post, "/account/tokens/:id/revoke", permSignedIn, p.RevokeToken, limits{}},
+		{get, "/admin/carriers", carrierManage, p.Carriers, limits{}},
+		{post, "/admin/carriers", carrierManage, p.CreateCarrier, limits{}},
+		{get, "/admin/users", userManage, p.Users, limits{}},
+		{post, "/admin/users", userManage, p.CreateUser, limits{}},
+		{get, "/admin/users/:id", userManage, p.User, limits{}},
+		{post, "/admin/users/:id/roles", userManage, p.SetRoles, limits{}},
+		{post, "/admin/users/:id/deactivate", userManage, p.Deactivate, limits{}},
 		// (end of pages)
 	}
 }

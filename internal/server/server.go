@@ -1,7 +1,8 @@
-// Package server is Lotse's HTTP side: the one route table with the permission next to
-// each route, the JSON API under /api/v1, the server-rendered pages, and the middleware
-// that every response passes (security headers, request ids, logs, metrics, sessions,
-// cross-origin protection).
+// Package server assembles Lotse's HTTP side: the one route table with the permission
+// and limits next to each route (handlers from package api and package pages), the
+// middleware every response passes (security headers, request ids, logs, metrics,
+// sessions, cross-origin protection, authentication, the permission guard), and the one
+// place where errors become answers.
 package server
 
 import (
@@ -11,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -20,12 +22,13 @@ import (
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
-	"github.com/go-playground/validator/v10"
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/iq-migrantenoekonomie/lotse/internal/api"
 	"github.com/iq-migrantenoekonomie/lotse/internal/authz"
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
+	"github.com/iq-migrantenoekonomie/lotse/internal/pages"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
@@ -54,52 +57,51 @@ func DefaultConfig() Config {
 
 // Server serves Lotse.
 type Server struct {
-	cfg      Config
-	store    *store.Store
-	authz    *authz.Authorizer
-	sessions *scs.SessionManager
-	i18n     *i18n.Bundle
-	validate *validator.Validate
-	pages    *pages
-	metrics  *metrics
-	engine   *gin.Engine
-	ready    atomic.Bool
-	routes   []route
+	cfg     Config
+	env     *httpx.Env
+	pages   *pages.Pages
+	metrics *metrics
+	engine  *gin.Engine
+	ready   atomic.Bool
+	routes  []route
 }
 
-// New builds a server on st and az. It fails on a bad trusted-proxy list or broken
-// templates or locale files.
+// New builds a server on st and az; the store's use cases decide with az from now on.
+// It fails on a bad trusted-proxy list or broken templates or locale files.
 func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
-	s := &Server{cfg: cfg, store: st, authz: az}
+	st.Authorize = az.Scope
+	env := &httpx.Env{Store: st, Authz: az, Limits: store.LoginLimits{
+		PerAccount: cfg.LoginFailuresPerAccount, PerAddress: cfg.LoginFailuresPerAddress, Window: cfg.LoginWindow}}
+	s := &Server{cfg: cfg, env: env}
 	var err error
-	if s.i18n, err = loadBundle(); err != nil {
+	if env.I18n, err = httpx.LoadBundle(); err != nil {
 		return nil, err
 	}
-	if s.pages, err = loadPages(s); err != nil {
+	if s.pages, err = pages.New(env); err != nil {
 		return nil, err
 	}
-	s.validate = newValidator()
 	s.metrics = newMetrics()
 
-	s.sessions = scs.New()
-	s.sessions.Store = postgresstore.NewWithCleanupInterval(st.DB.DB, cfg.SessionCleanup)
-	s.sessions.Lifetime = 12 * time.Hour
-	s.sessions.IdleTimeout = 30 * time.Minute
-	s.sessions.Cookie.Name = "lotse_session"
-	s.sessions.Cookie.HttpOnly = true
-	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
-	s.sessions.Cookie.Secure = cfg.SecureCookies
-	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+	sessions := scs.New()
+	env.Sessions = sessions
+	sessions.Store = postgresstore.NewWithCleanupInterval(st.DB.DB, cfg.SessionCleanup)
+	sessions.Lifetime = 12 * time.Hour
+	sessions.IdleTimeout = 30 * time.Minute
+	sessions.Cookie.Name = "lotse_session"
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Secure = cfg.SecureCookies
+	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
 		slog.Error("session store", "err", err)
 		status := http.StatusInternalServerError
-		if databaseUnavailable(err) {
+		if httpx.DatabaseUnavailable(err) {
 			status = http.StatusServiceUnavailable
 			w.Header().Set("Retry-After", "5")
 		}
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			w.Header().Set("Content-Type", "application/problem+json")
 			w.WriteHeader(status)
-			_ = json.NewEncoder(w).Encode(problem{Type: problemType + "unavailable",
+			_ = json.NewEncoder(w).Encode(httpx.Problem{Type: httpx.ProblemType + "unavailable",
 				Title: http.StatusText(status), Status: status, Detail: "database unavailable, please retry"})
 			return
 		}
@@ -116,9 +118,9 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	e.Use(s.recover, s.observe, s.authenticate)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
 	e.NoMethod(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
-	s.routes = s.routeTable()
+	s.routes = s.routeTable(api.New(env), s.pages)
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.guard(r), r.handle)
+		e.Handle(r.method, r.path, s.limit(r.limits), s.guard(r), s.run(r.handle))
 	}
 	s.engine = e
 	s.ready.Store(true)
@@ -135,7 +137,7 @@ func (s *Server) Handler() http.Handler {
 		w.WriteHeader(http.StatusForbidden)
 		_, _ = w.Write([]byte(`{"type":"https://lotse.iq-netzwerk.de/problems/cross_origin","title":"Forbidden","status":403,"detail":"cross-origin request refused"}`))
 	}))
-	withSessions := cop.Handler(s.sessions.LoadAndSave(s.engine))
+	withSessions := cop.Handler(s.env.Sessions.LoadAndSave(s.engine))
 	return s.headers(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if opsPaths[r.URL.Path] {
 			s.engine.ServeHTTP(w, r)
@@ -157,7 +159,7 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.registry }
 
 // Close stops the session cleanup.
 func (s *Server) Close() {
-	if ps, ok := s.sessions.Store.(*postgresstore.PostgresStore); ok {
+	if ps, ok := s.env.Sessions.Store.(*postgresstore.PostgresStore); ok {
 		ps.StopCleanup()
 	}
 }
@@ -184,13 +186,6 @@ func (s *Server) headers(next http.Handler) http.Handler {
 	})
 }
 
-type ctxKey int
-
-// requestDeadline bounds the work of one request (below the server's write timeout).
-const requestDeadline = 30 * time.Second
-
-const requestIDKey ctxKey = iota
-
 // observe gives each request an id, logs it (no personal data: route template, not
 // path) and counts it.
 func (s *Server) observe(c *gin.Context) {
@@ -202,10 +197,7 @@ func (s *Server) observe(c *gin.Context) {
 		id = hex.EncodeToString(b[:])
 	}
 	c.Header("X-Request-ID", id)
-	// Every request has a deadline: its queries are cancelled when it is over.
-	ctx, cancel := context.WithTimeout(context.WithValue(c.Request.Context(), requestIDKey, id), requestDeadline)
-	defer cancel()
-	c.Request = c.Request.WithContext(ctx)
+	c.Request = c.Request.WithContext(httpx.WithRequestID(c.Request.Context(), id))
 	c.Next()
 	route := c.FullPath()
 	if route == "" {
@@ -223,9 +215,58 @@ func (s *Server) observe(c *gin.Context) {
 		"status", status, "duration_ms", float64(elapsed.Microseconds())/1000)
 }
 
-func requestID(c *gin.Context) string {
-	id, _ := c.Request.Context().Value(requestIDKey).(string)
-	return id
+// limit applies a route's limits: a deadline for its work (its queries are cancelled
+// when it is over) and a cap on its body.
+func (s *Server) limit(l limits) gin.HandlerFunc {
+	if l.deadline == 0 {
+		l.deadline = defaultDeadline
+	}
+	if l.body == 0 {
+		l.body = defaultBody
+	}
+	return func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), l.deadline)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
+		if c.Request.Body != nil {
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, l.body)
+		}
+		c.Next()
+	}
+}
+
+// run calls a handler and answers its error.
+func (s *Server) run(h httpx.Handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			s.fail(c, err)
+		}
+	}
+}
+
+// fail is the one place where an error becomes an answer: problem+json under /api, the
+// error page elsewhere. A refusal to reach an object is audited here (authz.denied);
+// the caller sees the same 404 as for an absent object.
+func (s *Server) fail(c *gin.Context, err error) {
+	e := httpx.AppError(c, err)
+	if d := e.Denial; d != nil {
+		id := d.ObjectID
+		ev := store.Event{Action: "authz.denied", ObjectType: d.ObjectType, ObjectID: &id, Outcome: "denied:" + string(d.Action)}
+		if aerr := s.env.Store.Audit(c.Request.Context(), httpx.Actor(c), ev); aerr != nil {
+			httpx.LogError(c, aerr)
+		}
+	}
+	switch e.Code {
+	case domain.ErrUnavailable:
+		c.Header("Retry-After", "5")
+	case domain.ErrThrottled:
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.LoginWindow.Seconds()))))
+	}
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		s.env.WriteProblem(c, e)
+		return
+	}
+	s.pages.ErrorPage(c, e)
 }
 
 func isToken(s string) bool {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,9 +15,24 @@ import (
 
 const insertCarrier = `INSERT INTO carriers (id, name, short_name) VALUES ($1, $2, $3)`
 
-// CreateCarrier adds a carrier. ErrConflict when the name or short name is taken.
-func (s *Store) CreateCarrier(ctx context.Context, actor domain.Actor, in domain.CarrierInput, idem *Idempotency) (uuid.UUID, error) {
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+// require refuses an actor whose roles may never do action (ErrForbidden).
+func (s *Store) require(actor domain.Actor, action domain.Action) error {
+	if s.Scope(actor, action).Empty() {
+		return domain.Errorf(domain.ErrForbidden, "error.forbidden")
+	}
+	return nil
+}
+
+// CreateCarrier adds a carrier (carrier:manage). ErrInvalid; ErrForbidden; ErrConflict
+// when the name or short name is taken.
+func (s *Store) CreateCarrier(ctx context.Context, actor domain.Actor, in domain.CarrierInput, idem *Idempotency) (domain.Carrier, error) {
+	if err := s.require(actor, domain.ActCarrierManage); err != nil {
+		return domain.Carrier{}, err
+	}
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.Carrier{}, err
+	}
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		if _, err := tx.ExecContext(ctx, insertCarrier, id, in.Name, in.ShortName); err != nil {
 			if isUnique(err, "") {
 				return domain.Errorf(domain.ErrConflict, "error.carrier_taken")
@@ -24,7 +40,7 @@ func (s *Store) CreateCarrier(ctx context.Context, actor domain.Actor, in domain
 			return err
 		}
 		return audit(ctx, tx, actor, Event{Action: "carrier.create", ObjectType: "carrier", ObjectID: &id, CarrierID: &id})
-	})
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Carrier, error) { return getCarrier(ctx, q, id) })
 }
 
 const selectCarriers = `SELECT id, name, short_name FROM carriers ORDER BY name`
@@ -37,27 +53,35 @@ func (s *Store) Carriers(ctx context.Context) ([]domain.Carrier, error) {
 
 // Carrier returns one carrier; ErrNotFound.
 func (s *Store) Carrier(ctx context.Context, id uuid.UUID) (domain.Carrier, error) {
+	return getCarrier(ctx, s.DB, id)
+}
+
+func getCarrier(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) (domain.Carrier, error) {
 	var c domain.Carrier
-	err := s.DB.GetContext(ctx, &c, `SELECT id, name, short_name FROM carriers WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, q, &c, `SELECT id, name, short_name FROM carriers WHERE id = $1`, id)
 	return c, notFoundIfNoRows(err)
 }
 
 const insertUser = `
 INSERT INTO users (id, email, name, password_hash, languages) VALUES ($1, $2, $3, $4, $5)`
 
-// CreateUser adds a user with an already hashed password and their first roles, in one
-// transaction: a refused role leaves no account behind. ErrConflict when the e-mail is
-// taken (case-insensitively); ErrInvalid for roles as SetRoles says.
-func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.UserInput, passwordHash string, roles []domain.Membership, idem *Idempotency) (uuid.UUID, error) {
-	if err := domain.CheckMemberships(roles); err != nil {
-		return uuid.Nil, err
+// CreateUser adds a user (user:manage) with their first roles, in one transaction: a
+// refused role leaves no account behind. The e-mail is trimmed and kept in lower case;
+// the password must meet the policy and is stored as an argon2id hash. ErrInvalid;
+// ErrForbidden; ErrConflict when the e-mail is taken (case-insensitively).
+func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.UserInput, roles []domain.Membership, idem *Idempotency) (domain.User, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return domain.User{}, err
 	}
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		langs := in.Languages
-		if langs == nil {
-			langs = []string{}
-		}
-		if _, err := tx.ExecContext(ctx, insertUser, id, in.Email, in.Name, passwordHash, pq.Array(langs)); err != nil {
+	if err := validEdit(&in, checkRoles(roles), s.Today()); err != nil {
+		return domain.User{}, err
+	}
+	passwordHash, err := domain.HashPassword(ctx, in.Password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		if _, err := tx.ExecContext(ctx, insertUser, id, in.Email, in.Name, passwordHash, pq.Array(in.Languages)); err != nil {
 			if isUnique(err, "users_email_key") {
 				return &domain.Error{Code: domain.ErrConflict, Message: "error.email_taken",
 					Fields: []domain.FieldError{{Field: "email", Message: "error.email_taken"}}}
@@ -71,7 +95,7 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 			return nil
 		}
 		return replaceMemberships(ctx, tx, actor, id, roles)
-	})
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.User, error) { return getUser(ctx, q, id) })
 }
 
 const selectUsers = `
@@ -131,6 +155,7 @@ func getUsers(ctx context.Context, q sqlx.QueryerContext, ids []uuid.UUID) ([]do
 // Credentials are what sign-in checks.
 type Credentials struct {
 	ID           uuid.UUID `db:"id"`
+	Email        string    `db:"email"`
 	PasswordHash string    `db:"password_hash"`
 	Active       bool      `db:"active"`
 	SessionEpoch int       `db:"session_epoch"`
@@ -139,28 +164,58 @@ type Credentials struct {
 // CredentialsByEmail returns the sign-in data of the user with email; ErrNotFound.
 func (s *Store) CredentialsByEmail(ctx context.Context, email string) (Credentials, error) {
 	var c Credentials
-	err := s.DB.GetContext(ctx, &c, `SELECT id, password_hash, active, session_epoch FROM users WHERE lower(email) = lower($1)`, email)
+	err := s.DB.GetContext(ctx, &c, `SELECT id, email, password_hash, active, session_epoch FROM users WHERE lower(email) = lower($1)`, email)
 	return c, notFoundIfNoRows(err)
 }
 
 // CredentialsByID returns the sign-in data of a user; ErrNotFound.
 func (s *Store) CredentialsByID(ctx context.Context, id uuid.UUID) (Credentials, error) {
 	var c Credentials
-	err := s.DB.GetContext(ctx, &c, `SELECT id, password_hash, active, session_epoch FROM users WHERE id = $1`, id)
+	err := s.DB.GetContext(ctx, &c, `SELECT id, email, password_hash, active, session_epoch FROM users WHERE id = $1`, id)
 	return c, notFoundIfNoRows(err)
 }
 
 const updatePassword = `
-UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1`
+UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1
+RETURNING session_epoch`
 
-// ChangePassword stores a new hash and ends every session of the user.
-func (s *Store) ChangePassword(ctx context.Context, actor domain.Actor, user uuid.UUID, passwordHash string) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := tx.ExecContext(ctx, updatePassword, user, passwordHash); err != nil {
+// ChangePassword changes the actor's own password: the current one must be right (wrong
+// ones count as failed sign-ins and are throttled the same way), the new one must meet
+// the policy and match its confirmation. Every session of the user ends; the new
+// session epoch is returned so the caller can keep its own session. ErrInvalid naming
+// current_password, new_password or new_password_confirm.
+func (s *Store) ChangePassword(ctx context.Context, actor domain.Actor, in domain.PasswordChange, limits LoginLimits) (int, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return 0, err
+	}
+	cred, err := s.CredentialsByID(ctx, actor.UserID)
+	if err != nil {
+		return 0, err
+	}
+	if stop, err := s.throttled(ctx, actor, cred.Email, limits); err != nil || stop {
+		if err == nil {
+			err = domain.Invalid("current_password", "error.throttled")
+		}
+		return 0, err
+	}
+	if ok, err := domain.CheckPassword(ctx, in.Current, cred.PasswordHash); err != nil || !ok {
+		if err := s.recordLoginFailure(ctx, cred.Email, actor.Address); err != nil {
+			return 0, err
+		}
+		return 0, domain.Invalid("current_password", "error.password_wrong")
+	}
+	hash, err := domain.HashPassword(ctx, in.New)
+	if err != nil {
+		return 0, err
+	}
+	var epoch int
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &epoch, updatePassword, actor.UserID, hash); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, Event{Action: "auth.password_change", ObjectType: "user", ObjectID: &user})
+		return audit(ctx, tx, actor, Event{Action: "auth.password_change", ObjectType: "user", ObjectID: &actor.UserID})
 	})
+	return epoch, wrap(err, "change password of %s", actor.UserID)
 }
 
 // MembershipChannel is the NOTIFY channel on which membership changes are announced;
@@ -175,19 +230,46 @@ const (
 	notifyMemberships = `SELECT pg_notify('` + MembershipChannel + `', $1)`
 )
 
-// SetRoles replaces the user's memberships and announces the change to every instance
-// (the NOTIFY is delivered on commit). ErrNotFound for an unknown user; ErrInvalid for a
-// carrier role without carrier, a global role with one, or an unknown carrier.
-func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, user uuid.UUID, roles []domain.Membership) error {
-	if err := domain.CheckMemberships(roles); err != nil {
-		return err
+// SetRoles replaces the user's memberships (user:manage) and announces the change to
+// every instance (the NOTIFY is delivered on commit). ErrNotFound for an unknown user;
+// ErrInvalid for a carrier role without carrier, a global role with one, or an unknown
+// carrier.
+func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, user uuid.UUID, roles []domain.Membership) (domain.User, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return domain.User{}, err
 	}
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+	if err := checkRoles(roles); err != nil {
+		return domain.User{}, err
+	}
+	var out domain.User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if _, err := getUser(ctx, tx, user); err != nil {
 			return err
 		}
-		return replaceMemberships(ctx, tx, actor, user, roles)
+		if err := replaceMemberships(ctx, tx, actor, user, roles); err != nil {
+			return err
+		}
+		var err error
+		out, err = getUser(ctx, tx, user)
+		return err
 	})
+	return out, wrap(err, "set roles of %s", user)
+}
+
+// checkRoles validates memberships: known roles, a carrier for carrier roles and none
+// for global ones, at most 50. ErrInvalid naming roles[i].role or roles[i].carrier_id.
+func checkRoles(roles []domain.Membership) error {
+	if len(roles) > 50 {
+		return domain.Invalid("roles", "validation.max")
+	}
+	var p domain.Problems
+	for i := range roles {
+		p = append(p, domain.Tags(&roles[i], fmt.Sprintf("roles[%d].", i))...)
+	}
+	if len(p) > 0 {
+		return p.Err()
+	}
+	return domain.CheckMemberships(roles)
 }
 
 // replaceMemberships writes the user's memberships anew, announces the change and
@@ -215,10 +297,14 @@ const (
 	revokeTokens   = `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`
 )
 
-// Deactivate ends the user's sessions and tokens; their memberships stop counting
-// everywhere (NOTIFY). ErrNotFound.
-func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UUID) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
+// Deactivate ends the user's sessions and tokens (user:manage); their memberships stop
+// counting everywhere (NOTIFY). ErrNotFound.
+func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UUID) (domain.User, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return domain.User{}, err
+	}
+	var out domain.User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, deactivateUser, user)
 		if err != nil {
 			return err
@@ -232,8 +318,13 @@ func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UU
 		if _, err := tx.ExecContext(ctx, notifyMemberships, user.String()); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, Event{Action: "user.deactivate", ObjectType: "user", ObjectID: &user})
+		if err := audit(ctx, tx, actor, Event{Action: "user.deactivate", ObjectType: "user", ObjectID: &user}); err != nil {
+			return err
+		}
+		out, err = getUser(ctx, tx, user)
+		return err
 	})
+	return out, wrap(err, "deactivate %s", user)
 }
 
 const selectUserPage = `
@@ -252,17 +343,21 @@ const insertToken = `
 INSERT INTO api_tokens (id, user_id, name, token_hash, expires_on) VALUES ($1, $2, $3, $4, $5)
 RETURNING created_at`
 
-// CreateToken stores the hash of a new personal API token.
+// CreateToken stores the hash of a new personal API token of the actor and answers with
+// its secret, shown this once. ErrInvalid.
 func (s *Store) CreateToken(ctx context.Context, actor domain.Actor, in domain.TokenInput, secret string, idem *Idempotency) (domain.Token, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.Token{}, err
+	}
 	t := domain.Token{Name: in.Name, Token: secret, ExpiresOn: in.ExpiresOn}
 	var err error
-	t.ID, err = s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+	t.ID, err = create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		h := sha256.Sum256([]byte(secret))
 		if err := tx.GetContext(ctx, &t.CreatedAt, insertToken, id, actor.UserID, in.Name, h[:], in.ExpiresOn); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, Event{Action: "token.create", ObjectType: "api_token", ObjectID: &id})
-	})
+	}, func(_ sqlx.QueryerContext, id uuid.UUID) (uuid.UUID, error) { return id, nil })
 	return t, err
 }
 
@@ -330,23 +425,72 @@ SELECT (SELECT count(*) FROM login_attempts WHERE email = lower($1) AND at > now
 	clearLoginFailures = `DELETE FROM login_attempts WHERE email = lower($1) OR at < now() - interval '1 day'`
 )
 
-// RecentLoginFailures counts failed sign-ins for email and from address within window,
-// as every instance sees them.
-func (s *Store) RecentLoginFailures(ctx context.Context, email, address string, window time.Duration) (byEmail, byAddress int, err error) {
-	err = s.DB.QueryRowContext(ctx, countLoginFailures, email, address, window.String()).Scan(&byEmail, &byAddress)
-	return byEmail, byAddress, err
+// LoginLimits throttle password checks: after PerAccount failures for one e-mail, or
+// PerAddress from one address, within Window, checks pause until the window has passed.
+type LoginLimits struct {
+	PerAccount int
+	PerAddress int
+	Window     time.Duration
 }
 
-// RecordLoginFailure remembers a failed sign-in.
-func (s *Store) RecordLoginFailure(ctx context.Context, email, address string) error {
+// throttled reports whether password checks for email, or from actor's address, must
+// pause, as every instance counts the failures; a pause is audited.
+func (s *Store) throttled(ctx context.Context, actor domain.Actor, email string, l LoginLimits) (bool, error) {
+	var byEmail, byAddr int
+	if err := s.DB.QueryRowContext(ctx, countLoginFailures, email, actor.Address, l.Window.String()).Scan(&byEmail, &byAddr); err != nil {
+		return false, fmt.Errorf("count login failures: %w", err)
+	}
+	if byEmail < l.PerAccount && byAddr < l.PerAddress {
+		return false, nil
+	}
+	return true, s.Audit(ctx, actor, Event{Action: "auth.login_throttled", Outcome: "denied"})
+}
+
+func (s *Store) recordLoginFailure(ctx context.Context, email, address string) error {
 	_, err := s.DB.ExecContext(ctx, insertLoginFailure, email, address)
 	return err
 }
 
-// ClearLoginFailures forgets an account's failures after a successful sign-in, and old rows.
-func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
-	_, err := s.DB.ExecContext(ctx, clearLoginFailures, email)
-	return err
+// SignIn checks e-mail and password with throttling shared by all instances and
+// returns the account's credentials (id, session epoch). Every outcome is audited; the
+// error never says which part was wrong: ErrUnauthorized ("error.login_failed"), or
+// ErrThrottled ("error.throttled").
+func (s *Store) SignIn(ctx context.Context, actor domain.Actor, in domain.SignInInput, l LoginLimits) (Credentials, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return Credentials{}, err
+	}
+	email, password := in.Email, in.Password
+	if stop, err := s.throttled(ctx, actor, email, l); err != nil || stop {
+		if err == nil {
+			err = domain.Errorf(domain.ErrThrottled, "error.throttled")
+		}
+		return Credentials{}, err
+	}
+	cred, err := s.CredentialsByEmail(ctx, email)
+	if err != nil && domain.ErrorCode(err) != domain.ErrNotFound {
+		return Credentials{}, err
+	}
+	hash := cred.PasswordHash
+	if err != nil {
+		hash = domain.DummyHash // same work whether or not the account exists
+	}
+	match, herr := domain.CheckPassword(ctx, password, hash)
+	if herr != nil || !match || err != nil || !cred.Active {
+		if rerr := s.recordLoginFailure(ctx, email, actor.Address); rerr != nil {
+			return Credentials{}, rerr
+		}
+		var obj *uuid.UUID
+		if cred.ID != uuid.Nil {
+			obj = &cred.ID
+		}
+		_ = s.Audit(ctx, actor, Event{Action: "auth.login_failed", ObjectType: "user", ObjectID: obj, Outcome: "denied"})
+		return Credentials{}, domain.Errorf(domain.ErrUnauthorized, "error.login_failed")
+	}
+	if _, err := s.DB.ExecContext(ctx, clearLoginFailures, email); err != nil {
+		return Credentials{}, err
+	}
+	actor.UserID = cred.ID
+	return cred, s.Audit(ctx, actor, Event{Action: "auth.login", ObjectType: "user", ObjectID: &cred.ID})
 }
 
 const selectAdvisors = `
@@ -357,9 +501,22 @@ FROM memberships m JOIN users u ON u.id = m.user_id
 WHERE m.carrier_id = $1 AND m.role = 'advisor' AND u.active
 ORDER BY u.name`
 
-// Advisors lists the active advisors of a carrier with their languages and open caseload.
-func (s *Store) Advisors(ctx context.Context, carrier uuid.UUID) ([]domain.AdvisorLoad, error) {
-	rows, err := s.DB.QueryContext(ctx, selectAdvisors, carrier)
+// Advisors lists the active advisors of a carrier with their languages and open
+// caseload, for someone who reaches the carrier with carrier:advisors (its coordinators
+// and administrators). ErrNotFound for an unknown carrier and one outside the scope.
+func (s *Store) Advisors(ctx context.Context, actor domain.Actor, carrier uuid.UUID) ([]domain.AdvisorLoad, error) {
+	if !s.Scope(actor, domain.ActCarrierAdvisors).InCarrier(carrier) {
+		return nil, domain.Denied(domain.ActCarrierAdvisors, "carrier", carrier)
+	}
+	// A carrier that does not exist is 404, not an empty list.
+	if _, err := getCarrier(ctx, s.DB, carrier); err != nil {
+		return nil, err
+	}
+	return advisorsOf(ctx, s.DB, carrier)
+}
+
+func advisorsOf(ctx context.Context, q sqlx.QueryerContext, carrier uuid.UUID) ([]domain.AdvisorLoad, error) {
+	rows, err := q.QueryContext(ctx, selectAdvisors, carrier)
 	if err != nil {
 		return nil, err
 	}

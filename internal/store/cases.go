@@ -23,9 +23,28 @@ SELECT c.id, c.carrier_id, c.phase, c.status, c.closing_reason, c.lead_advisor_i
 FROM cases c JOIN founders f ON f.id = c.founder_id
 WHERE c.id = $1`
 
-// Case returns a case with its founder; ErrNotFound. The caller checks the scope.
-func (s *Store) Case(ctx context.Context, id uuid.UUID) (domain.Case, error) {
-	return getCase(ctx, s.DB, id, "")
+// ReadCase returns a case with its founder if actor may read it, and audits the read
+// (case.read). ErrNotFound for absent cases and cases outside the scope alike.
+func (s *Store) ReadCase(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Case, error) {
+	c, err := s.caseInScope(ctx, s.DB, actor, domain.ActCaseRead, id)
+	if err != nil {
+		return c, err
+	}
+	return c, s.Audit(ctx, actor, auditRead("case", c.ID, c.CarrierID))
+}
+
+// caseInScope reads a case and checks it against actor's scope for action.
+func (s *Store) caseInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action, id uuid.UUID) (domain.Case, error) {
+	c, err := getCase(ctx, q, id, "")
+	if err != nil {
+		return c, err
+	}
+	return c, s.reach(actor, action, "case", id, c.CarrierID, c.Advises(actor.UserID))
+}
+
+// auditRead is the audit event of reading one object of counselling content.
+func auditRead(objectType string, id, carrier uuid.UUID) Event {
+	return Event{Action: objectType + ".read", ObjectType: objectType, ObjectID: &id, CarrierID: &carrier}
 }
 
 func getCase(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID, suffix string) (domain.Case, error) {
@@ -47,10 +66,14 @@ func getCase(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID, suffix st
 	return c, nil
 }
 
-// lockCase reads a case FOR UPDATE inside a change and checks the expected version.
-func lockCase(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, version int) (domain.Case, error) {
+// lockCase reads a case FOR UPDATE inside a change, checks it against actor's scope for
+// action under the lock, and checks the expected version.
+func (s *Store) lockCase(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, action domain.Action, id uuid.UUID, version int) (domain.Case, error) {
 	c, err := getCase(ctx, tx, id, " FOR UPDATE OF c")
 	if err != nil {
+		return c, err
+	}
+	if err := s.reach(actor, action, "case", id, c.CarrierID, c.Advises(actor.UserID)); err != nil {
 		return c, err
 	}
 	if c.Version != version {
@@ -83,36 +106,45 @@ VALUES ($1, $2, $3, $4, 'active', $5, $6, $7, $8, $9, $10, $11)`
 INSERT INTO phase_transitions (case_id, from_phase, to_phase, by_user, reason) VALUES ($1, $2, $3, $4, nullif($5, ''))`
 )
 
-// CreateCase takes in a founder with a new case, in one transaction. scope is the
-// caller's case:create scope: an advisor ("own") becomes lead; a coordinator ("carrier")
-// names the lead, who must be an advisor of that carrier. A known founder (FounderID)
-// must be of the same carrier and visible to the caller. ErrInvalid for every rule broken.
-func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, scope domain.Scope, in domain.Intake, idem *Idempotency) (uuid.UUID, error) {
+// CreateCase takes in a founder with a new case, in one transaction, and answers with
+// the case. By actor's case:create scope: an advisor ("own") becomes lead; a coordinator
+// ("carrier") names the lead, who must be an advisor of that carrier. A known founder
+// (FounderID) must be of the same carrier and visible to the caller. ErrInvalid for
+// every rule broken, all at once where they do not depend on each other.
+func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.Intake, idem *Idempotency) (domain.Case, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.Case{}, err
+	}
+	scope := s.Scope(actor, domain.ActCaseCreate)
+	if scope.Empty() {
+		return domain.Case{}, domain.Errorf(domain.ErrForbidden, "error.forbidden")
+	}
 	carrier, err := intakeCarrier(scope, in.CarrierID)
 	if err != nil {
-		return uuid.Nil, err
+		return domain.Case{}, err
 	}
 	coordinates := scope.All || slices.Contains(scope.Carriers, carrier)
 	lead := actor.UserID
 	switch {
 	case coordinates && in.LeadAdvisorID == nil:
-		return uuid.Nil, domain.Invalid("lead_advisor_id", "error.required")
+		return domain.Case{}, domain.Invalid("lead_advisor_id", "error.required")
 	case coordinates:
 		lead = *in.LeadAdvisorID
 	case in.LeadAdvisorID != nil && *in.LeadAdvisorID != actor.UserID:
-		return uuid.Nil, domain.Invalid("lead_advisor_id", "error.only_coordinators_name_lead")
+		return domain.Case{}, domain.Invalid("lead_advisor_id", "error.only_coordinators_name_lead")
 	}
 	phase := in.Phase
 	if phase == "" {
 		phase = domain.PhaseFounding
 	}
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+	today := s.Today()
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		if err := checkAdvisor(ctx, tx, lead, carrier, "lead_advisor_id"); err != nil {
 			return err
 		}
 		founderID := uuid.New()
 		if in.FounderID != nil {
-			f, advised, err := getFounder(ctx, tx, *in.FounderID, actor.UserID)
+			f, advised, err := getFounder(ctx, tx, *in.FounderID, actor.UserID, "")
 			if err != nil || f.CarrierID != carrier || !scope.Allows(f.CarrierID, advised) {
 				return domain.Invalid("founder_id", "error.unknown_founder")
 			}
@@ -127,13 +159,15 @@ func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, scope domain
 		}
 		b := in.Business
 		if _, err := tx.ExecContext(ctx, insertCase, id, carrier, founderID, phase, lead, b.Idea,
-			b.Sector, b.LegalForm, b.FoundedOn, b.Employees, domain.Today()); err != nil {
+			b.Sector, b.LegalForm, b.FoundedOn, b.Employees, today); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, insertTransition, id, nil, phase, actor.UserID, ""); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, Event{Action: "case.create", ObjectType: "case", ObjectID: &id, CarrierID: &carrier})
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Case, error) {
+		return s.caseInScope(ctx, q, actor, domain.ActCaseRead, id)
 	})
 }
 
@@ -184,16 +218,20 @@ FROM (
 ) c JOIN founders f ON f.id = c.founder_id
 ORDER BY c.opened_on DESC, c.id DESC`
 
-// Cases lists the cases in scope matching the filter, newest first, one page at a time.
-// It returns the cursor of the next page ("" on the last). ErrInvalid for a bad cursor.
-func (s *Store) Cases(ctx context.Context, scope domain.Scope, f domain.CaseFilter) ([]domain.CaseSummary, string, error) {
-	query, args, limit, err := CasesQuery(scope, f)
+// Cases lists the cases in actor's case:read scope matching the filter, newest first,
+// one page at a time. It returns the cursor of the next page ("" on the last).
+// ErrInvalid for a bad filter or cursor.
+func (s *Store) Cases(ctx context.Context, actor domain.Actor, f domain.CaseFilter) ([]domain.CaseSummary, string, error) {
+	if err := domain.Validate(&f, s.Today()); err != nil {
+		return nil, "", err
+	}
+	query, args, limit, err := CasesQuery(s.Scope(actor, domain.ActCaseRead), f)
 	if err != nil {
 		return nil, "", err
 	}
 	out := []domain.CaseSummary{}
 	if err := s.DB.SelectContext(ctx, &out, query, args...); err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list cases: %w", err)
 	}
 	next := ""
 	if len(out) > limit {
@@ -252,15 +290,41 @@ INSERT INTO status_changes (case_id, from_status, to_status, reason, note, by_us
 VALUES ($1, $2, $3, nullif($4, ''), nullif($5, ''), $6)`
 )
 
-// UpdateCase changes business data and pauses or resumes an open case.
-// ErrNotFound; ErrPreconditionFailed (stale version); ErrConflict for a closed case's status.
-func (s *Store) UpdateCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, u domain.CaseUpdate) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := lockCase(ctx, tx, id, version)
+// changeCase runs one versioned change of a case: the case locked, checked against
+// actor's scope for action and the expected version, then fn, then the case as it is
+// now, read in the same transaction.
+func (s *Store) changeCase(ctx context.Context, actor domain.Actor, action domain.Action, id uuid.UUID, version int,
+	fn func(tx *sqlx.Tx, c domain.Case) error) (domain.Case, error) {
+	var out domain.Case
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := s.lockCase(ctx, tx, actor, action, id, version)
 		if err != nil {
 			return err
 		}
-		b := c.Business
+		if err := fn(tx, c); err != nil {
+			return err
+		}
+		out, err = getCase(ctx, tx, id, "")
+		return err
+	})
+	if err != nil {
+		return out, wrap(err, "change case %s", id)
+	}
+	return out, nil
+}
+
+// UpdateCase changes business data and pauses or resumes an open case. edit gets the
+// case's current business and status, under the lock, and returns the changed ones (the
+// API merges a partial body into them; a page form replaces them).
+// ErrNotFound; ErrPreconditionFailed (stale version); ErrInvalid; ErrConflict for a closed
+// case's status.
+func (s *Store) UpdateCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.CaseUpdate]) (domain.Case, error) {
+	return s.changeCase(ctx, actor, domain.ActCaseUpdate, id, version, func(tx *sqlx.Tx, c domain.Case) error {
+		b, st := c.Business, c.Status
+		u, err := edit(domain.CaseUpdate{Business: &b, Status: &st})
+		if err := validEdit(&u, err, s.Today()); err != nil {
+			return err
+		}
 		if u.Business != nil {
 			b = *u.Business
 		}
@@ -285,17 +349,16 @@ const updateCasePhase = `UPDATE cases SET phase = $2, version = version + 1, upd
 
 // ChangePhase moves a case to another phase and records the transition.
 // ErrNotFound; ErrPreconditionFailed; ErrConflict for a closed case; ErrInvalid when going
-// back without a reason or staying.
-func (s *Store) ChangePhase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, pc domain.PhaseChange) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := lockCase(ctx, tx, id, version)
-		if err != nil {
-			return err
-		}
+// back without a reason (blanks are none) or staying.
+func (s *Store) ChangePhase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, pc domain.PhaseChange) (domain.Case, error) {
+	if err := domain.Validate(&pc, s.Today()); err != nil {
+		return domain.Case{}, err
+	}
+	return s.changeCase(ctx, actor, domain.ActCaseUpdate, id, version, func(tx *sqlx.Tx, c domain.Case) error {
 		if c.Status == domain.StatusClosed {
 			return domain.Errorf(domain.ErrConflict, "error.case_closed")
 		}
-		if err := pc.Check(c.Phase); err != nil {
+		if err := pc.CheckFrom(c.Phase); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, updateCasePhase, id, pc.Phase); err != nil {
@@ -317,18 +380,18 @@ UPDATE cases SET status = 'active', closing_reason = NULL, closed_on = NULL, ver
 WHERE id = $1`
 )
 
-// CloseCase closes a case with a reason. ErrNotFound; ErrPreconditionFailed; ErrConflict
-// when it is closed already.
-func (s *Store) CloseCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, cl domain.Closing) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := lockCase(ctx, tx, id, version)
-		if err != nil {
-			return err
-		}
+// CloseCase closes a case with a reason. ErrNotFound; ErrPreconditionFailed; ErrInvalid;
+// ErrConflict when it is closed already.
+func (s *Store) CloseCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, cl domain.Closing) (domain.Case, error) {
+	today := s.Today()
+	if err := domain.Validate(&cl, today); err != nil {
+		return domain.Case{}, err
+	}
+	return s.changeCase(ctx, actor, domain.ActCaseUpdate, id, version, func(tx *sqlx.Tx, c domain.Case) error {
 		if c.Status == domain.StatusClosed {
 			return domain.Errorf(domain.ErrConflict, "error.case_closed")
 		}
-		if _, err := tx.ExecContext(ctx, closeCase, id, cl.Reason, domain.Today()); err != nil {
+		if _, err := tx.ExecContext(ctx, closeCase, id, cl.Reason, today); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, insertStatusChange, id, c.Status, domain.StatusClosed, cl.Reason, cl.Note, actor.UserID); err != nil {
@@ -340,12 +403,8 @@ func (s *Store) CloseCase(ctx context.Context, actor domain.Actor, id uuid.UUID,
 
 // ReopenCase makes a closed case active again. ErrNotFound; ErrPreconditionFailed;
 // ErrConflict when it is not closed.
-func (s *Store) ReopenCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := lockCase(ctx, tx, id, version)
-		if err != nil {
-			return err
-		}
+func (s *Store) ReopenCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int) (domain.Case, error) {
+	return s.changeCase(ctx, actor, domain.ActCaseUpdate, id, version, func(tx *sqlx.Tx, c domain.Case) error {
 		if c.Status != domain.StatusClosed {
 			return domain.Errorf(domain.ErrConflict, "error.case_not_closed")
 		}
@@ -363,16 +422,22 @@ const (
 	updateLead       = `UPDATE cases SET lead_advisor_id = $2, version = version + 1, updated_at = now() WHERE id = $1`
 	deleteCoAdvisors = `DELETE FROM case_co_advisors WHERE case_id = $1`
 	insertCoAdvisor  = `INSERT INTO case_co_advisors (case_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+	// The open follow-ups of advisors who leave the case go to the new lead, so no
+	// follow-up lands on nobody's agenda.
+	handOverFollowUps = `
+UPDATE follow_ups SET assignee_id = $2, version = version + 1, updated_at = now()
+WHERE case_id = $1 AND done_at IS NULL AND assignee_id = ANY($3::uuid[])
+RETURNING id`
 )
 
 // AssignAdvisors sets the lead and co-advisors; each must be an active advisor of the
-// case's carrier. ErrNotFound; ErrPreconditionFailed; ErrInvalid naming the bad id.
-func (s *Store) AssignAdvisors(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, a domain.AdvisorAssignment) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		c, err := lockCase(ctx, tx, id, version)
-		if err != nil {
-			return err
-		}
+// case's carrier. The open follow-ups of advisors taken off the case go to the new lead.
+// ErrNotFound; ErrPreconditionFailed; ErrInvalid naming the bad id.
+func (s *Store) AssignAdvisors(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, a domain.AdvisorAssignment) (domain.Case, error) {
+	if err := domain.Validate(&a, s.Today()); err != nil {
+		return domain.Case{}, err
+	}
+	return s.changeCase(ctx, actor, domain.ActCaseAssign, id, version, func(tx *sqlx.Tx, c domain.Case) error {
 		if err := checkAdvisor(ctx, tx, a.LeadAdvisorID, c.CarrierID, "lead_advisor_id"); err != nil {
 			return err
 		}
@@ -395,6 +460,21 @@ func (s *Store) AssignAdvisors(ctx context.Context, actor domain.Actor, id uuid.
 				return err
 			}
 		}
+		var leaving []string
+		for _, old := range append([]uuid.UUID{c.LeadAdvisorID}, c.CoAdvisorIDs...) {
+			if old != a.LeadAdvisorID && !slices.Contains(a.CoAdvisorIDs, old) {
+				leaving = append(leaving, old.String())
+			}
+		}
+		var moved []uuid.UUID
+		if err := tx.SelectContext(ctx, &moved, handOverFollowUps, id, a.LeadAdvisorID, pq.Array(leaving)); err != nil {
+			return err
+		}
+		for _, fid := range moved {
+			if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID}); err != nil {
+				return err
+			}
+		}
 		return audit(ctx, tx, actor, Event{Action: "case.assign", ObjectType: "case", ObjectID: &id, CarrierID: &c.CarrierID})
 	})
 }
@@ -402,11 +482,15 @@ func (s *Store) AssignAdvisors(ctx context.Context, actor domain.Actor, id uuid.
 const selectTransitions = `
 SELECT from_phase, to_phase, at, by_user, reason FROM phase_transitions WHERE case_id = $1 ORDER BY at, id`
 
-// PhaseHistory lists a case's phase transitions, oldest first.
-func (s *Store) PhaseHistory(ctx context.Context, id uuid.UUID) ([]domain.PhaseTransition, error) {
+// PhaseHistory lists the phase transitions of a case actor may read, oldest first.
+// ErrNotFound.
+func (s *Store) PhaseHistory(ctx context.Context, actor domain.Actor, id uuid.UUID) ([]domain.PhaseTransition, error) {
+	if _, err := s.caseInScope(ctx, s.DB, actor, domain.ActCaseRead, id); err != nil {
+		return nil, err
+	}
 	out := []domain.PhaseTransition{}
 	if err := s.DB.SelectContext(ctx, &out, selectTransitions, id); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("phase history of case %s: %w", id, err)
 	}
 	for i := range out {
 		out[i].At = out[i].At.UTC().Truncate(time.Second)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -10,11 +11,11 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 )
 
-// Casework: consultations, notes, milestones and follow-ups of a case. The caller checks
-// that the case (or the object's case) is in the user's scope; these methods apply the
-// rules that need the database: a closed case takes no new casework (ErrConflict,
-// "error.case_closed"), only authors edit consultations and notes (ErrForbidden,
-// "error.only_author_edits"), others' confidential notes do not exist (ErrNotFound).
+// Casework: consultations, notes, milestones and follow-ups of a case. Each method checks
+// the case (or the object's case) against the actor's scope under its lock, and applies
+// the rules: a closed case takes no new casework (ErrConflict, "error.case_closed"), only
+// authors edit consultations and notes (ErrForbidden, "error.only_author_edits"), others'
+// confidential notes do not exist (ErrNotFound), a follow-up's assignee may read the case.
 
 // workCase is what casework needs to know of its case, read inside the change.
 type workCase struct {
@@ -24,27 +25,54 @@ type workCase struct {
 	Phase         string       `db:"phase"`
 	LeadAdvisorID uuid.UUID    `db:"lead_advisor_id"`
 	FoundedOn     *domain.Date `db:"business_founded_on"`
+	Advises       bool         `db:"advises"` // the actor leads or co-advises it
 }
 
 // FOR SHARE keeps the case from being closed (or re-assigned) while casework is written
 // into it; FOR NO KEY UPDATE is for changes that also update the case row.
 const (
 	selectWorkCase = `
-SELECT id, carrier_id, status, phase, lead_advisor_id, business_founded_on FROM cases WHERE id = $1`
+SELECT c.id, c.carrier_id, c.status, c.phase, c.lead_advisor_id, c.business_founded_on,
+       (c.lead_advisor_id = $2 OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $2)) AS advises
+FROM cases c WHERE c.id = $1`
 	lockShare  = ` FOR SHARE`
 	lockUpdate = ` FOR NO KEY UPDATE`
 )
 
-// openCase reads and locks the case of a change: ErrNotFound, or ErrConflict when closed.
-func openCase(ctx context.Context, tx *sqlx.Tx, id uuid.UUID, lock string) (workCase, error) {
+// workCaseInScope reads (and with lock, locks) the case of casework and checks it
+// against actor's scope for action; objectType and id name what is refused.
+func (s *Store) workCaseInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action,
+	caseID uuid.UUID, lock, objectType string, id uuid.UUID) (workCase, error) {
 	var c workCase
-	if err := tx.GetContext(ctx, &c, selectWorkCase+lock, id); err != nil {
+	if err := sqlx.GetContext(ctx, q, &c, selectWorkCase+lock, caseID, actor.UserID); err != nil {
 		return c, notFoundIfNoRows(err)
 	}
-	if c.Status == domain.StatusClosed {
-		return c, domain.Errorf(domain.ErrConflict, "error.case_closed")
+	return c, s.reach(actor, action, objectType, id, c.CarrierID, c.Advises)
+}
+
+// openCase reads and locks the case of a change within actor's scope for action:
+// ErrNotFound, or ErrConflict when it is closed.
+func (s *Store) openCase(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, action domain.Action, caseID uuid.UUID, lock, objectType string, id uuid.UUID) (workCase, error) {
+	c, err := s.workCaseInScope(ctx, tx, actor, action, caseID, lock, objectType, id)
+	if err == nil && c.Status == domain.StatusClosed {
+		err = domain.Errorf(domain.ErrConflict, "error.case_closed")
 	}
-	return c, nil
+	return c, err
+}
+
+// caseList reads one case's list for actor (case:read, or note:read for notes) and
+// audits the read as action.
+func caseList[T any](ctx context.Context, s *Store, actor domain.Actor, perm domain.Action, caseID uuid.UUID, auditAction string,
+	list func() ([]T, error)) ([]T, error) {
+	c, err := s.workCaseInScope(ctx, s.DB, actor, perm, caseID, "", "case", caseID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := list()
+	if err != nil {
+		return nil, fmt.Errorf("%s of case %s: %w", auditAction, caseID, err)
+	}
+	return out, s.Audit(ctx, actor, Event{Action: auditAction, ObjectType: "case", ObjectID: &caseID, CarrierID: &c.CarrierID})
 }
 
 func errStale() error { return domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version") }
@@ -92,9 +120,16 @@ func scanConsultation(row interface{ Scan(...any) error }) (domain.Consultation,
 	return k, err
 }
 
-// Consultations lists a case's consultations, newest first.
-func (s *Store) Consultations(ctx context.Context, caseID uuid.UUID) ([]domain.Consultation, error) {
-	rows, err := s.DB.QueryContext(ctx, consultationColumns+` WHERE case_id = $1 ORDER BY date DESC, created_at DESC, id`, caseID)
+// Consultations lists the consultations of a case actor may read, newest first; the read
+// is audited. ErrNotFound.
+func (s *Store) Consultations(ctx context.Context, actor domain.Actor, caseID uuid.UUID) ([]domain.Consultation, error) {
+	return caseList(ctx, s, actor, domain.ActCaseRead, caseID, "consultation.list", func() ([]domain.Consultation, error) {
+		return listConsultations(ctx, s.DB, caseID)
+	})
+}
+
+func listConsultations(ctx context.Context, q sqlx.QueryerContext, caseID uuid.UUID) ([]domain.Consultation, error) {
+	rows, err := q.QueryContext(ctx, consultationColumns+` WHERE case_id = $1 ORDER BY date DESC, created_at DESC, id`, caseID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,10 +145,14 @@ func (s *Store) Consultations(ctx context.Context, caseID uuid.UUID) ([]domain.C
 	return out, rows.Err()
 }
 
-// Consultation returns one consultation; ErrNotFound.
-func (s *Store) Consultation(ctx context.Context, id uuid.UUID) (domain.Consultation, error) {
-	k, err := scanConsultation(s.DB.QueryRowContext(ctx, consultationColumns+` WHERE id = $1`, id))
-	return k, notFoundIfNoRows(err)
+// consultationInScope reads a consultation whose case actor reaches with action.
+func (s *Store) consultationInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action, id uuid.UUID, lock string) (domain.Consultation, workCase, error) {
+	k, err := scanConsultation(q.QueryRowxContext(ctx, consultationColumns+` WHERE id = $1`+lock, id))
+	if err != nil {
+		return k, workCase{}, notFoundIfNoRows(err)
+	}
+	c, err := s.workCaseInScope(ctx, q, actor, action, k.CaseID, "", "consultation", id)
+	return k, c, err
 }
 
 const (
@@ -135,13 +174,16 @@ WHERE consultation_id = $1 AND done_at IS NULL
 RETURNING id`
 )
 
-// CreateConsultation logs a consultation by the actor into a case, with the case's phase
-// at its date; FollowUpOn creates a follow-up for the lead advisor in the same
-// transaction. ErrNotFound; ErrConflict ("error.case_closed") for a closed case; ErrInvalid
-// for a reused Idempotency-Key. The input must have passed validation and Check.
-func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.ConsultationInput, idem *Idempotency) (uuid.UUID, error) {
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		c, err := openCase(ctx, tx, caseID, lockShare)
+// CreateConsultation logs a consultation by the actor into a case (casework:write), with
+// the case's phase at its date; FollowUpOn creates a follow-up for the lead advisor in
+// the same transaction. ErrInvalid; ErrNotFound; ErrConflict ("error.case_closed") for a
+// closed case; ErrInvalid for a reused Idempotency-Key.
+func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.ConsultationInput, idem *Idempotency) (domain.Consultation, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.Consultation{}, err
+	}
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		c, err := s.openCase(ctx, tx, actor, domain.ActCaseworkWrite, caseID, lockShare, "case", caseID)
 		if err != nil {
 			return err
 		}
@@ -152,7 +194,7 @@ func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, case
 		if _, err := tx.ExecContext(ctx, insertConsultation, id, caseID, actor.UserID, in.Date, in.DurationMinutes,
 			in.PrepMinutes, in.Mode, pq.Array(in.Topics), pq.Array(nonNil(in.Languages)), in.Interpreter, in.Summary,
 			in.NextSteps, in.FollowUpOn, phase); err != nil {
-			return err
+			return fmt.Errorf("insert consultation into case %s: %w", caseID, err)
 		}
 		if err := audit(ctx, tx, actor, Event{Action: "consultation.create", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
 			return err
@@ -161,6 +203,9 @@ func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, case
 			return nil
 		}
 		return addConsultationFollowUp(ctx, tx, actor, c, id, in)
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Consultation, error) {
+		k, _, err := s.consultationInScope(ctx, q, actor, domain.ActCaseRead, id, "")
+		return k, err
 	})
 }
 
@@ -172,15 +217,17 @@ func addConsultationFollowUp(ctx context.Context, tx *sqlx.Tx, actor domain.Acto
 	return audit(ctx, tx, actor, Event{Action: "follow_up.create", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID})
 }
 
-// UpdateConsultation edits a consultation; only its author may. A new date fixes the
-// phase at that date anew; a new follow_up_on moves the open follow-up the consultation
-// made, or creates one. ErrNotFound; ErrForbidden (not the author); ErrPreconditionFailed;
-// ErrConflict for a closed case.
-func (s *Store) UpdateConsultation(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, in domain.ConsultationInput) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		k, err := scanConsultation(tx.QueryRowContext(ctx, consultationColumns+` WHERE id = $1 FOR UPDATE`, id))
+// UpdateConsultation edits a consultation; only its author may (consultation:edit on its
+// case). edit gets the current values. A new date fixes the phase at that date anew; a
+// new follow_up_on moves the open follow-up the consultation made, or creates one; an
+// unchanged follow-up date may lie in the past by now. ErrNotFound; ErrForbidden (not
+// the author); ErrPreconditionFailed; ErrInvalid; ErrConflict for a closed case.
+func (s *Store) UpdateConsultation(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.ConsultationInput]) (domain.Consultation, error) {
+	var out domain.Consultation
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		k, c, err := s.consultationInScope(ctx, tx, actor, domain.ActConsultationEdit, id, " FOR UPDATE")
 		if err != nil {
-			return notFoundIfNoRows(err)
+			return err
 		}
 		if k.AdvisorID != actor.UserID {
 			return errOnlyAuthor()
@@ -188,7 +235,16 @@ func (s *Store) UpdateConsultation(ctx context.Context, actor domain.Actor, id u
 		if k.Version != version {
 			return errStale()
 		}
-		c, err := openCase(ctx, tx, k.CaseID, lockShare)
+		if c.Status == domain.StatusClosed {
+			return domain.Errorf(domain.ErrConflict, "error.case_closed")
+		}
+		in, err := edit(k.Input())
+		keep := in.FollowUpOn
+		if keep != nil && k.FollowUpOn != nil && *keep == *k.FollowUpOn {
+			in.FollowUpOn = nil // unchanged: it may lie in the past by now
+		}
+		err = validEdit(&in, err, s.Today())
+		in.FollowUpOn = keep
 		if err != nil {
 			return err
 		}
@@ -206,23 +262,34 @@ func (s *Store) UpdateConsultation(ctx context.Context, actor domain.Actor, id u
 		if err := audit(ctx, tx, actor, Event{Action: "consultation.update", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
 			return err
 		}
-		if in.FollowUpOn == nil || (k.FollowUpOn != nil && *k.FollowUpOn == *in.FollowUpOn) {
-			return nil
-		}
-		var moved []uuid.UUID
-		if err := tx.SelectContext(ctx, &moved, moveConsultationFollowUp, id, *in.FollowUpOn); err != nil {
+		if err := moveFollowUp(ctx, tx, actor, c, k, in); err != nil {
 			return err
 		}
-		for _, fid := range moved {
-			if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID}); err != nil {
-				return err
-			}
-		}
-		if len(moved) > 0 {
-			return nil
-		}
-		return addConsultationFollowUp(ctx, tx, actor, c, id, in)
+		out, _, err = s.consultationInScope(ctx, tx, actor, domain.ActCaseRead, id, "")
+		return err
 	})
+	return out, wrap(err, "update consultation %s", id)
+}
+
+// moveFollowUp follows a consultation's changed follow_up_on: the open follow-up it made
+// moves, or a new one is created.
+func moveFollowUp(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, c workCase, k domain.Consultation, in domain.ConsultationInput) error {
+	if in.FollowUpOn == nil || (k.FollowUpOn != nil && *k.FollowUpOn == *in.FollowUpOn) {
+		return nil
+	}
+	var moved []uuid.UUID
+	if err := tx.SelectContext(ctx, &moved, moveConsultationFollowUp, k.ID, *in.FollowUpOn); err != nil {
+		return err
+	}
+	for _, fid := range moved {
+		if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID}); err != nil {
+			return err
+		}
+	}
+	if len(moved) > 0 {
+		return nil
+	}
+	return addConsultationFollowUp(ctx, tx, actor, c, k.ID, in)
 }
 
 // ---- notes ----
@@ -233,20 +300,29 @@ const noteVisible = ` (NOT confidential OR author_id = $2)`
 const noteColumns = `
 SELECT id, case_id, author_id, body, confidential, version, created_at, updated_at FROM notes`
 
-// Notes lists a case's notes that viewer may read (others' confidential notes are left
-// out), newest first.
-func (s *Store) Notes(ctx context.Context, caseID, viewer uuid.UUID) ([]domain.Note, error) {
+// Notes lists the notes of a case actor may read (note:read), leaving out others'
+// confidential notes, newest first; the read is audited. ErrNotFound.
+func (s *Store) Notes(ctx context.Context, actor domain.Actor, caseID uuid.UUID) ([]domain.Note, error) {
+	return caseList(ctx, s, actor, domain.ActNoteRead, caseID, "note.list", func() ([]domain.Note, error) {
+		return listNotes(ctx, s.DB, caseID, actor.UserID)
+	})
+}
+
+func listNotes(ctx context.Context, q sqlx.QueryerContext, caseID, viewer uuid.UUID) ([]domain.Note, error) {
 	out := []domain.Note{}
-	err := s.DB.SelectContext(ctx, &out, noteColumns+` WHERE case_id = $1 AND`+noteVisible+` ORDER BY created_at DESC, id`, caseID, viewer)
+	err := sqlx.SelectContext(ctx, q, &out, noteColumns+` WHERE case_id = $1 AND`+noteVisible+` ORDER BY created_at DESC, id`, caseID, viewer)
 	return out, err
 }
 
-// Note returns one note if viewer may read it; ErrNotFound for absent notes and for the
-// confidential notes of others alike.
-func (s *Store) Note(ctx context.Context, id, viewer uuid.UUID) (domain.Note, error) {
+// noteInScope reads a note actor may see in a case actor reaches with action: absent
+// notes and others' confidential notes are the same ErrNotFound.
+func (s *Store) noteInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action, id uuid.UUID, lock string) (domain.Note, workCase, error) {
 	var n domain.Note
-	err := s.DB.GetContext(ctx, &n, noteColumns+` WHERE id = $1 AND`+noteVisible, id, viewer)
-	return n, notFoundIfNoRows(err)
+	if err := sqlx.GetContext(ctx, q, &n, noteColumns+` WHERE id = $1 AND`+noteVisible+lock, id, actor.UserID); err != nil {
+		return n, workCase{}, notFoundIfNoRows(err)
+	}
+	c, err := s.workCaseInScope(ctx, q, actor, action, n.CaseID, "", "note", id)
+	return n, c, err
 }
 
 const (
@@ -258,29 +334,36 @@ INSERT INTO note_revisions (note_id, version, body, confidential, edited_at) VAL
 UPDATE notes SET body = $2, confidential = $3, version = version + 1, updated_at = now() WHERE id = $1`
 )
 
-// CreateNote writes a note by the actor into a case. ErrNotFound; ErrConflict for a
-// closed case; ErrInvalid for a reused Idempotency-Key.
-func (s *Store) CreateNote(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.NoteInput, idem *Idempotency) (uuid.UUID, error) {
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		c, err := openCase(ctx, tx, caseID, lockShare)
+// CreateNote writes a note by the actor into a case (note:write). ErrInvalid;
+// ErrNotFound; ErrConflict for a closed case; ErrInvalid for a reused Idempotency-Key.
+func (s *Store) CreateNote(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.NoteInput, idem *Idempotency) (domain.Note, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.Note{}, err
+	}
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		c, err := s.openCase(ctx, tx, actor, domain.ActNoteWrite, caseID, lockShare, "case", caseID)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, insertNote, id, caseID, actor.UserID, in.Body, in.Confidential); err != nil {
-			return err
+			return fmt.Errorf("insert note into case %s: %w", caseID, err)
 		}
 		return audit(ctx, tx, actor, Event{Action: "note.create", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID})
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Note, error) {
+		n, _, err := s.noteInScope(ctx, q, actor, domain.ActNoteRead, id, "")
+		return n, err
 	})
 }
 
-// UpdateNote edits a note; only its author may. The earlier text is kept as a revision.
-// ErrNotFound (also for others' confidential notes); ErrForbidden (not the author);
-// ErrPreconditionFailed; ErrConflict for a closed case.
-func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, in domain.NoteInput) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var n domain.Note
-		if err := tx.GetContext(ctx, &n, noteColumns+` WHERE id = $1 AND`+noteVisible+` FOR UPDATE`, id, actor.UserID); err != nil {
-			return notFoundIfNoRows(err)
+// UpdateNote edits a note; only its author may (note:edit). The earlier text is kept as
+// a revision. ErrNotFound (also for others' confidential notes); ErrForbidden (not the
+// author); ErrPreconditionFailed; ErrInvalid; ErrConflict for a closed case.
+func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.NoteInput]) (domain.Note, error) {
+	var out domain.Note
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		n, c, err := s.noteInScope(ctx, tx, actor, domain.ActNoteEdit, id, " FOR UPDATE")
+		if err != nil {
+			return err
 		}
 		if n.AuthorID != actor.UserID {
 			return errOnlyAuthor()
@@ -288,8 +371,11 @@ func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID
 		if n.Version != version {
 			return errStale()
 		}
-		c, err := openCase(ctx, tx, n.CaseID, lockShare)
-		if err != nil {
+		if c.Status == domain.StatusClosed {
+			return domain.Errorf(domain.ErrConflict, "error.case_closed")
+		}
+		in, err := edit(domain.NoteInput{Body: n.Body, Confidential: n.Confidential})
+		if err := validEdit(&in, err, s.Today()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, insertNoteRevision, id, n.Version, n.Body, n.Confidential, n.UpdatedAt); err != nil {
@@ -298,8 +384,13 @@ func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID
 		if _, err := tx.ExecContext(ctx, updateNote, id, in.Body, in.Confidential); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, Event{Action: "note.update", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID})
+		if err := audit(ctx, tx, actor, Event{Action: "note.update", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+			return err
+		}
+		out, _, err = s.noteInScope(ctx, tx, actor, domain.ActNoteRead, id, "")
+		return err
 	})
+	return out, wrap(err, "update note %s", id)
 }
 
 // ---- milestones ----
@@ -307,19 +398,28 @@ func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID
 const milestoneColumns = `
 SELECT id, case_id, type, target_on, achieved_on, note, created_by, version, created_at, updated_at FROM milestones`
 
-// Milestones lists a case's milestones: achieved ones by date, then the open ones by target.
-func (s *Store) Milestones(ctx context.Context, caseID uuid.UUID) ([]domain.Milestone, error) {
+// Milestones lists the milestones of a case actor may read: achieved ones by date, then
+// the open ones by target; the read is audited. ErrNotFound.
+func (s *Store) Milestones(ctx context.Context, actor domain.Actor, caseID uuid.UUID) ([]domain.Milestone, error) {
+	return caseList(ctx, s, actor, domain.ActCaseRead, caseID, "milestone.list", func() ([]domain.Milestone, error) {
+		return listMilestones(ctx, s.DB, caseID)
+	})
+}
+
+func listMilestones(ctx context.Context, q sqlx.QueryerContext, caseID uuid.UUID) ([]domain.Milestone, error) {
 	out := []domain.Milestone{}
-	err := s.DB.SelectContext(ctx, &out, milestoneColumns+` WHERE case_id = $1
+	err := sqlx.SelectContext(ctx, q, &out, milestoneColumns+` WHERE case_id = $1
 ORDER BY achieved_on IS NULL, achieved_on, target_on NULLS LAST, created_at, id`, caseID)
 	return out, err
 }
 
-// Milestone returns one milestone; ErrNotFound.
-func (s *Store) Milestone(ctx context.Context, id uuid.UUID) (domain.Milestone, error) {
+func (s *Store) milestoneInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action, id uuid.UUID, lock string) (domain.Milestone, workCase, error) {
 	var m domain.Milestone
-	err := s.DB.GetContext(ctx, &m, milestoneColumns+` WHERE id = $1`, id)
-	return m, notFoundIfNoRows(err)
+	if err := sqlx.GetContext(ctx, q, &m, milestoneColumns+` WHERE id = $1`+lock, id); err != nil {
+		return m, workCase{}, notFoundIfNoRows(err)
+	}
+	c, err := s.workCaseInScope(ctx, q, actor, action, m.CaseID, "", "milestone", id)
+	return m, c, err
 }
 
 const (
@@ -333,22 +433,28 @@ UPDATE cases SET business_founded_on = $2, version = version + 1, updated_at = n
 WHERE id = $1 AND business_founded_on IS NULL`
 )
 
-// CreateMilestone adds a milestone to a case. An achieved business_registered sets the
-// case's business founded_on when it is empty (the case's version moves on).
-// ErrNotFound; ErrConflict for a closed case; ErrInvalid for a reused Idempotency-Key.
-func (s *Store) CreateMilestone(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.MilestoneInput, idem *Idempotency) (uuid.UUID, error) {
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		c, err := openCase(ctx, tx, caseID, lockUpdate)
+// CreateMilestone adds a milestone to a case (casework:write). An achieved
+// business_registered sets the case's business founded_on when it is empty (the case's
+// version moves on). ErrInvalid; ErrNotFound; ErrConflict for a closed case.
+func (s *Store) CreateMilestone(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.MilestoneInput, idem *Idempotency) (domain.Milestone, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.Milestone{}, err
+	}
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		c, err := s.openCase(ctx, tx, actor, domain.ActCaseworkWrite, caseID, lockUpdate, "case", caseID)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, insertMilestone, id, caseID, in.Type, in.TargetOn, in.AchievedOn, in.Note, actor.UserID); err != nil {
-			return err
+			return fmt.Errorf("insert milestone into case %s: %w", caseID, err)
 		}
 		if err := audit(ctx, tx, actor, Event{Action: "milestone.create", ObjectType: "milestone", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
 			return err
 		}
 		return foundedBy(ctx, tx, actor, c, in)
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Milestone, error) {
+		m, _, err := s.milestoneInScope(ctx, q, actor, domain.ActCaseRead, id, "")
+		return m, err
 	})
 }
 
@@ -363,19 +469,25 @@ func foundedBy(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, c workCase,
 	return audit(ctx, tx, actor, Event{Action: "case.update", ObjectType: "case", ObjectID: &c.ID, CarrierID: &c.CarrierID})
 }
 
-// UpdateMilestone changes a milestone; achieving business_registered sets the case's
-// founded_on when empty. ErrNotFound; ErrPreconditionFailed; ErrConflict for a closed case.
-func (s *Store) UpdateMilestone(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, in domain.MilestoneInput) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var m domain.Milestone
-		if err := tx.GetContext(ctx, &m, milestoneColumns+` WHERE id = $1 FOR UPDATE`, id); err != nil {
-			return notFoundIfNoRows(err)
+// UpdateMilestone changes a milestone (casework:write); edit gets the current values;
+// achieving business_registered sets the case's founded_on when empty. ErrNotFound;
+// ErrPreconditionFailed; ErrInvalid; ErrConflict for a closed case.
+func (s *Store) UpdateMilestone(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.MilestoneInput]) (domain.Milestone, error) {
+	var out domain.Milestone
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		m, _, err := s.milestoneInScope(ctx, tx, actor, domain.ActCaseworkWrite, id, " FOR UPDATE")
+		if err != nil {
+			return err
 		}
 		if m.Version != version {
 			return errStale()
 		}
-		c, err := openCase(ctx, tx, m.CaseID, lockUpdate)
+		c, err := s.openCase(ctx, tx, actor, domain.ActCaseworkWrite, m.CaseID, lockUpdate, "milestone", id)
 		if err != nil {
+			return err
+		}
+		in, err := edit(m.Input())
+		if err := validEdit(&in, err, s.Today()); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, updateMilestone, id, in.Type, in.TargetOn, in.AchievedOn, in.Note); err != nil {
@@ -384,8 +496,13 @@ func (s *Store) UpdateMilestone(ctx context.Context, actor domain.Actor, id uuid
 		if err := audit(ctx, tx, actor, Event{Action: "milestone.update", ObjectType: "milestone", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
 			return err
 		}
-		return foundedBy(ctx, tx, actor, c, in)
+		if err := foundedBy(ctx, tx, actor, c, in); err != nil {
+			return err
+		}
+		out, _, err = s.milestoneInScope(ctx, tx, actor, domain.ActCaseRead, id, "")
+		return err
 	})
+	return out, wrap(err, "update milestone %s", id)
 }
 
 // ---- follow-ups ----
@@ -394,40 +511,79 @@ const followUpColumns = `
 SELECT id, case_id, consultation_id, due_on, title, assignee_id, created_by, done_at, version, created_at, updated_at
 FROM follow_ups`
 
-// FollowUps lists a case's follow-ups: open ones by due date first, then the done ones,
-// latest done first.
-func (s *Store) FollowUps(ctx context.Context, caseID uuid.UUID) ([]domain.FollowUp, error) {
+// FollowUps lists the follow-ups of a case actor may read: open ones by due date first,
+// then the done ones, latest done first; the read is audited. ErrNotFound.
+func (s *Store) FollowUps(ctx context.Context, actor domain.Actor, caseID uuid.UUID) ([]domain.FollowUp, error) {
+	return caseList(ctx, s, actor, domain.ActCaseRead, caseID, "follow_up.list", func() ([]domain.FollowUp, error) {
+		return listFollowUps(ctx, s.DB, caseID)
+	})
+}
+
+func listFollowUps(ctx context.Context, q sqlx.QueryerContext, caseID uuid.UUID) ([]domain.FollowUp, error) {
 	out := []domain.FollowUp{}
-	err := s.DB.SelectContext(ctx, &out, followUpColumns+` WHERE case_id = $1
+	err := sqlx.SelectContext(ctx, q, &out, followUpColumns+` WHERE case_id = $1
 ORDER BY done_at IS NOT NULL, done_at DESC, due_on, created_at, id`, caseID)
 	return out, err
 }
 
-// FollowUp returns one follow-up; ErrNotFound.
-func (s *Store) FollowUp(ctx context.Context, id uuid.UUID) (domain.FollowUp, error) {
+func (s *Store) followUpInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action, id uuid.UUID, lock string) (domain.FollowUp, workCase, error) {
 	var f domain.FollowUp
-	err := s.DB.GetContext(ctx, &f, followUpColumns+` WHERE id = $1`, id)
-	return f, notFoundIfNoRows(err)
+	if err := sqlx.GetContext(ctx, q, &f, followUpColumns+` WHERE id = $1`+lock, id); err != nil {
+		return f, workCase{}, notFoundIfNoRows(err)
+	}
+	c, err := s.workCaseInScope(ctx, q, actor, action, f.CaseID, "", "follow_up", id)
+	return f, c, err
 }
 
-// CreateFollowUp adds a follow-up to a case for the assignee (default: the lead
-// advisor). The caller checks that the assignee may read the case (Casbin decides that,
-// not the store). ErrNotFound; ErrConflict for a closed case; ErrInvalid for a reused
-// Idempotency-Key.
-func (s *Store) CreateFollowUp(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.FollowUpInput, idem *Idempotency) (uuid.UUID, error) {
-	return s.create(ctx, actor.UserID, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		c, err := openCase(ctx, tx, caseID, lockShare)
+const advisesCase = `
+SELECT EXISTS (SELECT 1 FROM cases c WHERE c.id = $1 AND (c.lead_advisor_id = $2
+    OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $2)))`
+
+// mayRead reports whether user (not necessarily the actor) may read the case: a
+// follow-up's assignee must, since the agenda shows them the founder's name. Casbin
+// decides it, as for every other access; without an authorizer only the case's
+// advisors qualify.
+func (s *Store) mayRead(ctx context.Context, tx *sqlx.Tx, user uuid.UUID, c workCase) (bool, error) {
+	var advises bool
+	if err := tx.GetContext(ctx, &advises, advisesCase, c.ID, user); err != nil {
+		return false, err
+	}
+	if s.Authorize == nil {
+		return advises, nil
+	}
+	return s.Authorize(user, domain.ActCaseRead).Allows(c.CarrierID, advises), nil
+}
+
+// CreateFollowUp adds a follow-up to a case (casework:write) for the assignee (default:
+// the lead advisor), who must be someone who may read the case. ErrInvalid; ErrNotFound;
+// ErrConflict for a closed case; ErrInvalid for a reused Idempotency-Key.
+func (s *Store) CreateFollowUp(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.FollowUpInput, idem *Idempotency) (domain.FollowUp, error) {
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.FollowUp{}, err
+	}
+	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+		c, err := s.openCase(ctx, tx, actor, domain.ActCaseworkWrite, caseID, lockShare, "case", caseID)
 		if err != nil {
 			return err
 		}
 		assignee := c.LeadAdvisorID
 		if in.AssigneeID != nil {
 			assignee = *in.AssigneeID
+			ok, err := s.mayRead(ctx, tx, assignee, c)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return domain.Invalid("assignee_id", "error.assignee_not_on_case")
+			}
 		}
 		if _, err := tx.ExecContext(ctx, insertFollowUp, id, caseID, nil, in.DueOn, in.Title, assignee, actor.UserID); err != nil {
-			return err
+			return fmt.Errorf("insert follow-up into case %s: %w", caseID, err)
 		}
 		return audit(ctx, tx, actor, Event{Action: "follow_up.create", ObjectType: "follow_up", ObjectID: &id, CarrierID: &c.CarrierID})
+	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.FollowUp, error) {
+		f, _, err := s.followUpInScope(ctx, q, actor, domain.ActCaseRead, id, "")
+		return f, err
 	})
 }
 
@@ -438,19 +594,21 @@ UPDATE follow_ups SET due_on = $2, title = $3,
 WHERE id = $1`
 
 // UpdateFollowUp marks a follow-up done (done_at now) or open again, reschedules or
-// renames it. Unlike other casework it may be changed in a closed case, so nobody is
-// left with a follow-up they cannot clear. ErrNotFound; ErrPreconditionFailed.
-func (s *Store) UpdateFollowUp(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, in domain.FollowUpUpdate) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var f domain.FollowUp
-		if err := tx.GetContext(ctx, &f, followUpColumns+` WHERE id = $1 FOR UPDATE`, id); err != nil {
-			return notFoundIfNoRows(err)
+// renames it (casework:write). Unlike other casework it may be changed in a closed case,
+// so nobody is left with a follow-up they cannot clear. ErrNotFound;
+// ErrPreconditionFailed; ErrInvalid.
+func (s *Store) UpdateFollowUp(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, in domain.FollowUpUpdate) (domain.FollowUp, error) {
+	var out domain.FollowUp
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		f, c, err := s.followUpInScope(ctx, tx, actor, domain.ActCaseworkWrite, id, " FOR UPDATE")
+		if err != nil {
+			return err
 		}
 		if f.Version != version {
 			return errStale()
 		}
-		var carrier uuid.UUID
-		if err := tx.GetContext(ctx, &carrier, `SELECT carrier_id FROM cases WHERE id = $1`, f.CaseID); err != nil {
+		in.Before = f.DueOn
+		if err := domain.Validate(&in, s.Today()); err != nil {
 			return err
 		}
 		due, title, done := f.DueOn, f.Title, f.DoneAt != nil
@@ -466,8 +624,13 @@ func (s *Store) UpdateFollowUp(ctx context.Context, actor domain.Actor, id uuid.
 		if _, err := tx.ExecContext(ctx, updateFollowUp, id, due, title, done); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &id, CarrierID: &carrier})
+		if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+			return err
+		}
+		out, _, err = s.followUpInScope(ctx, tx, actor, domain.ActCaseRead, id, "")
+		return err
 	})
+	return out, wrap(err, "update follow-up %s", id)
 }
 
 // ---- agenda ----
@@ -486,15 +649,17 @@ WHERE fu.assignee_id = $3 AND fu.done_at IS NULL AND fu.due_on <= $5 AND c.statu
   AND ` + caseScopeFilter + `
 ORDER BY fu.due_on, fu.created_at, fu.id`
 
-// Agenda returns the open follow-ups of the scope's user within that case:read scope:
-// overdue (due before today), oldest first, and upcoming (due today up to
-// domain.AgendaDays days ahead), soonest first.
-func (s *Store) Agenda(ctx context.Context, scope domain.Scope, today domain.Date) (domain.Agenda, error) {
+// Agenda returns actor's open follow-ups within their case:read scope: overdue (due
+// before today), oldest first, and upcoming (due today up to domain.AgendaDays days
+// ahead), soonest first.
+func (s *Store) Agenda(ctx context.Context, actor domain.Actor) (domain.Agenda, error) {
+	today := s.Today()
+	scope := s.Scope(actor, domain.ActCaseRead)
 	a := domain.Agenda{Today: today, Overdue: []domain.AgendaItem{}, Upcoming: []domain.AgendaItem{}}
 	var items []domain.AgendaItem
 	if err := s.DB.SelectContext(ctx, &items, selectAgenda, pq.Array(uuidStrings(scope.Carriers)),
-		pq.Array(uuidStrings(scope.Own)), scope.User, scope.All, today.AddDays(domain.AgendaDays)); err != nil {
-		return a, err
+		pq.Array(uuidStrings(scope.Own)), actor.UserID, scope.All, today.AddDays(domain.AgendaDays)); err != nil {
+		return a, fmt.Errorf("agenda: %w", err)
 	}
 	for _, it := range items {
 		if it.Overdue(today) {
@@ -504,4 +669,38 @@ func (s *Store) Agenda(ctx context.Context, scope domain.Scope, today domain.Dat
 		}
 	}
 	return a, nil
+}
+
+// CaseOf returns the case a casework object (kind consultation, note, milestone or
+// follow_up) belongs to, without a scope check: pages use it only to compare with the
+// case in their URL or to show that case again, and every use case and read checks the
+// scope itself. ErrNotFound.
+func (s *Store) CaseOf(ctx context.Context, kind string, id uuid.UUID) (uuid.UUID, error) {
+	tables := map[string]string{"consultation": "consultations", "note": "notes", "milestone": "milestones", "follow_up": "follow_ups"}
+	table, ok := tables[kind]
+	if !ok {
+		return uuid.Nil, domain.NotFound()
+	}
+	var caseID uuid.UUID
+	// table is one of the constants above, never input.
+	err := s.DB.GetContext(ctx, &caseID, `SELECT case_id FROM `+table+` WHERE id = $1`, id)
+	return caseID, notFoundIfNoRows(err)
+}
+
+// Consultation returns one consultation of a case actor may read. ErrNotFound.
+func (s *Store) Consultation(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Consultation, error) {
+	k, _, err := s.consultationInScope(ctx, s.DB, actor, domain.ActCaseRead, id, "")
+	return k, err
+}
+
+// Note returns one note actor may read; others' confidential notes are ErrNotFound.
+func (s *Store) Note(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Note, error) {
+	n, _, err := s.noteInScope(ctx, s.DB, actor, domain.ActNoteRead, id, "")
+	return n, err
+}
+
+// Milestone returns one milestone of a case actor may read. ErrNotFound.
+func (s *Store) Milestone(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Milestone, error) {
+	m, _, err := s.milestoneInScope(ctx, s.DB, actor, domain.ActCaseRead, id, "")
+	return m, err
 }

@@ -39,16 +39,31 @@ SELECT ` + founderColumns + `,
                OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $2))) AS advised
 FROM founders f WHERE f.id = $1`
 
-// Founder returns a founder and whether user advises one of the founder's cases (the
-// "own" scope); ErrNotFound.
-func (s *Store) Founder(ctx context.Context, id, user uuid.UUID) (domain.Founder, bool, error) {
-	return getFounder(ctx, s.DB, id, user)
+// ReadFounder returns a founder actor may read (case:read: a coordinator of the
+// founder's carrier, or an advisor of one of the founder's cases) and audits the read
+// (founder.read). ErrNotFound for absent founders and founders outside the scope alike.
+func (s *Store) ReadFounder(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.Founder, error) {
+	f, err := s.founderInScope(ctx, s.DB, actor, domain.ActCaseRead, id, "")
+	if err != nil {
+		return f, err
+	}
+	return f, s.Audit(ctx, actor, auditRead("founder", f.ID, f.CarrierID))
 }
 
-func getFounder(ctx context.Context, q sqlx.QueryerContext, id, user uuid.UUID) (domain.Founder, bool, error) {
+// founderInScope reads a founder and checks it against actor's scope for action: "own"
+// reaches the founders of the cases the actor advises.
+func (s *Store) founderInScope(ctx context.Context, q sqlx.QueryerContext, actor domain.Actor, action domain.Action, id uuid.UUID, lock string) (domain.Founder, error) {
+	f, advised, err := getFounder(ctx, q, id, actor.UserID, lock)
+	if err != nil {
+		return f, err
+	}
+	return f, s.reach(actor, action, "founder", id, f.CarrierID, advised)
+}
+
+func getFounder(ctx context.Context, q sqlx.QueryerContext, id, user uuid.UUID, lock string) (domain.Founder, bool, error) {
 	var f domain.Founder
 	var advised bool
-	err := q.QueryRowxContext(ctx, selectFounder, id, user).Scan(append(founderDest(&f), &advised)...)
+	err := q.QueryRowxContext(ctx, selectFounder+lock, id, user).Scan(append(founderDest(&f), &advised)...)
 	normaliseFounder(&f)
 	return f, advised, notFoundIfNoRows(err)
 }
@@ -68,32 +83,44 @@ func insertFounderRow(ctx context.Context, tx *sqlx.Tx, id, carrier uuid.UUID, d
 }
 
 const updateFounder = `
-UPDATE founders SET given_name = $3, family_name = $4, birth_year = $5, gender = $6, email = $7,
-    phone = $8, postcode = $9, city = $10, country_of_birth = $11, nationalities = $12,
-    languages = $13, german_level = $14, education_isced = $15, employment_status_at_entry = $16,
-    arrival_year = $17, referral_source = $18, disability = $19, foreign_background = $20,
-    homeless = $21, version = version + 1, updated_at = now()
-WHERE id = $1 AND version = $2
-RETURNING carrier_id`
+UPDATE founders SET given_name = $2, family_name = $3, birth_year = $4, gender = $5, email = $6,
+    phone = $7, postcode = $8, city = $9, country_of_birth = $10, nationalities = $11,
+    languages = $12, german_level = $13, education_isced = $14, employment_status_at_entry = $15,
+    arrival_year = $16, referral_source = $17, disability = $18, foreign_background = $19,
+    homeless = $20, version = version + 1, updated_at = now()
+WHERE id = $1`
 
-// UpdateFounder replaces the founder's data if version is still current.
-// ErrNotFound; ErrPreconditionFailed for a stale version.
-func (s *Store) UpdateFounder(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, d domain.FounderData) error {
-	return s.inTx(ctx, func(tx *sqlx.Tx) error {
-		var carrier uuid.UUID
-		err := tx.GetContext(ctx, &carrier, updateFounder, id, version, d.GivenName, d.FamilyName,
+// UpdateFounder changes a founder's data: edit gets the current data under the lock and
+// returns the new (the API merges a partial body into it). Needs case:update on the
+// founder. ErrNotFound; ErrPreconditionFailed for a stale version; ErrInvalid.
+func (s *Store) UpdateFounder(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.FounderData]) (domain.Founder, error) {
+	var out domain.Founder
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		f, err := s.founderInScope(ctx, tx, actor, domain.ActCaseUpdate, id, " FOR UPDATE OF f")
+		if err != nil {
+			return err
+		}
+		if f.Version != version {
+			return errStale()
+		}
+		d, err := edit(f.FounderData)
+		if err := validEdit(&d, err, s.Today()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, updateFounder, id, d.GivenName, d.FamilyName,
 			d.BirthYear, d.Gender, d.Email, d.Phone, d.Postcode, d.City, d.CountryOfBirth,
 			pq.Array(nonNil(d.Nationalities)), pq.Array(nonNil(d.Languages)), d.GermanLevel,
 			d.EducationISCED, d.EmploymentStatusAtEntry, d.ArrivalYear, d.ReferralSource,
-			d.Disability, d.ForeignBackground, d.Homeless)
-		if err != nil {
-			if notFoundIfNoRows(err) != err {
-				return checkVersion(ctx, tx, "founders", id)
-			}
+			d.Disability, d.ForeignBackground, d.Homeless); err != nil {
 			return err
 		}
-		return audit(ctx, tx, actor, Event{Action: "founder.update", ObjectType: "founder", ObjectID: &id, CarrierID: &carrier})
+		if err := audit(ctx, tx, actor, Event{Action: "founder.update", ObjectType: "founder", ObjectID: &id, CarrierID: &f.CarrierID}); err != nil {
+			return err
+		}
+		out, err = s.founderInScope(ctx, tx, actor, domain.ActCaseRead, id, "")
+		return err
 	})
+	return out, wrap(err, "update founder %s", id)
 }
 
 func nonNil(s []string) []string {

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/lib/pq"
+	"github.com/jmoiron/sqlx"
 )
 
 const selectUserNames = `SELECT id, name FROM users WHERE id = ANY($1::uuid[])`
@@ -12,11 +12,15 @@ const selectUserNames = `SELECT id, name FROM users WHERE id = ANY($1::uuid[])`
 // UserNames returns the names of the given users (for pages that show who did what);
 // unknown ids are left out.
 func (s *Store) UserNames(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	return userNames(ctx, s.DB, ids)
+}
+
+func userNames(ctx context.Context, q sqlx.QueryerContext, ids []uuid.UUID) (map[uuid.UUID]string, error) {
 	out := make(map[uuid.UUID]string, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.DB.QueryContext(ctx, selectUserNames, pq.Array(uuidStrings(ids)))
+	rows, err := q.QueryContext(ctx, selectUserNames, uuidArray(ids))
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,11 @@
-// Package store keeps Lotse's data in PostgreSQL. Each exported method is one
-// transaction; the SQL stands as constants next to the code that runs it. Methods
-// return *domain.Error for the outcomes a caller handles (not found, conflict, stale
-// version) and wrapped errors for everything else.
+// Package store keeps Lotse's data in PostgreSQL and is where each use case lives: the
+// JSON API, the pages, the command line and the jobs all call its methods. Each exported
+// method is one transaction that validates its input (domain.Validate: tags, rules,
+// normalisation), checks the actor's scope on the rows it locks, applies the author and
+// assignee rules, writes, and records the audit event — so no channel can skip a rule.
+// The SQL stands as constants next to the code that runs it. Methods return
+// *domain.Error for the outcomes a caller handles (invalid, not found, conflict, stale
+// version) and errors wrapped with the operation for everything else.
 package store
 
 import (
@@ -25,6 +29,35 @@ import (
 // Store is the PostgreSQL store.
 type Store struct {
 	DB *sqlx.DB
+	// Authorize answers which objects user reaches with action (Casbin, via authz);
+	// nil reaches nothing, so a store without it refuses every scoped use case.
+	Authorize func(user uuid.UUID, action domain.Action) domain.Scope
+	// Now is the clock; tests set it to check the date rules at midnight.
+	Now func() time.Time
+}
+
+// Today is the current day in Berlin by the store's clock.
+func (s *Store) Today() domain.Date { return domain.DayOf(s.Now()) }
+
+// Scope is what actor reaches with action: everything for the installation itself
+// (command line, seeds, jobs), else what Authorize says.
+func (s *Store) Scope(actor domain.Actor, action domain.Action) domain.Scope {
+	switch {
+	case actor.System:
+		return domain.Scope{User: actor.UserID, All: true}
+	case s.Authorize == nil:
+		return domain.Scope{User: actor.UserID}
+	}
+	return s.Authorize(actor.UserID, action)
+}
+
+// reach checks one object against actor's scope for action: outside it, the answer is
+// the same 404 as for an absent object (with the refusal attached for the audit).
+func (s *Store) reach(actor domain.Actor, action domain.Action, objectType string, id, carrier uuid.UUID, advises bool) error {
+	if s.Scope(actor, action).Allows(carrier, advises) {
+		return nil
+	}
+	return domain.Denied(action, objectType, id)
 }
 
 // Open connects to databaseURL with a statement timeout, so a runaway query cannot hold
@@ -41,7 +74,7 @@ func Open(databaseURL string) (*Store, error) {
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(10)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{DB: db}, nil
+	return &Store{DB: db, Now: time.Now}, nil
 }
 
 // WithStatementTimeout adds statement_timeout to a postgres:// URL unless it has one.
@@ -159,21 +192,30 @@ func claim(ctx context.Context, tx *sqlx.Tx, user uuid.UUID, idem *Idempotency, 
 	return errReplay{prev.ID}
 }
 
-// create runs fn in a transaction guarded by an idempotency key and returns the id of
-// the created object, or of the object created by an earlier request with the same key.
-func (s *Store) create(ctx context.Context, user uuid.UUID, idem *Idempotency, fn func(tx *sqlx.Tx, id uuid.UUID) error) (uuid.UUID, error) {
+// create runs fn in a transaction guarded by an idempotency key and answers with the
+// object read by read: in the same transaction for a new object, and for an earlier
+// request's object (a replay) through read's scope check as the caller is now — someone
+// who lost access meanwhile gets 404, not the object.
+func create[T any](ctx context.Context, s *Store, actor domain.Actor, idem *Idempotency,
+	fn func(tx *sqlx.Tx, id uuid.UUID) error, read func(q sqlx.QueryerContext, id uuid.UUID) (T, error)) (T, error) {
 	id := uuid.New()
+	var out T
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := claim(ctx, tx, user, idem, id); err != nil {
+		if err := claim(ctx, tx, actor.UserID, idem, id); err != nil {
 			return err
 		}
-		return fn(tx, id)
+		if err := fn(tx, id); err != nil {
+			return err
+		}
+		var err error
+		out, err = read(tx, id)
+		return err
 	})
 	var replay errReplay
 	if errors.As(err, &replay) {
-		return replay.id, nil
+		return read(s.DB, replay.id)
 	}
-	return id, err
+	return out, err
 }
 
 // isUnique reports whether err is a unique violation, optionally of the named constraint.
@@ -210,6 +252,9 @@ func decodeKeyset(s string, n int) ([]string, error) {
 	return parts, nil
 }
 
+// uuidArray passes ids as a uuid[] parameter.
+func uuidArray(ids []uuid.UUID) any { return pq.Array(uuidStrings(ids)) }
+
 // uuidStrings converts ids for pq.Array.
 func uuidStrings(ids []uuid.UUID) []string {
 	out := make([]string, len(ids))
@@ -217,20 +262,6 @@ func uuidStrings(ids []uuid.UUID) []string {
 		out[i] = id.String()
 	}
 	return out
-}
-
-// checkVersion explains a conditional UPDATE that changed no row: the object is gone
-// (404) or was changed meanwhile (412).
-func checkVersion(ctx context.Context, q sqlx.QueryerContext, table string, id uuid.UUID) error {
-	var exists bool
-	// table is one of our constants, never input.
-	if err := sqlx.GetContext(ctx, q, &exists, `SELECT EXISTS (SELECT 1 FROM `+table+` WHERE id = $1)`, id); err != nil {
-		return err
-	}
-	if !exists {
-		return domain.NotFound()
-	}
-	return domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
 }
 
 func isForeignKey(err error) bool {
@@ -241,4 +272,33 @@ func isForeignKey(err error) bool {
 // fieldIndex names a field of a list element, e.g. roles[1].carrier_id.
 func fieldIndex(list string, i int, field string) string {
 	return fmt.Sprintf("%s[%d].%s", list, i, field)
+}
+
+// wrap names the operation and its ids (never personal data) on an unexpected error;
+// the application's own errors pass unchanged, so callers still see their codes.
+func wrap(err error, format string, args ...any) error {
+	var e *domain.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
+// validEdit validates the result of an edit callback: the callback's own field problems
+// (e.g. a number that is none) and the input's are reported together.
+func validEdit(in any, err error, today domain.Date) error {
+	var p domain.Problems
+	if err != nil {
+		var e *domain.Error
+		if !errors.As(err, &e) || e.Code != domain.ErrInvalid {
+			return err
+		}
+		p = append(p, e.Fields...)
+	}
+	if verr := domain.Validate(in, today); verr != nil {
+		var e *domain.Error
+		errors.As(verr, &e)
+		p = append(p, e.Fields...)
+	}
+	return p.Err()
 }

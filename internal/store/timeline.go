@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
@@ -105,12 +107,24 @@ func (r timelineRow) item() domain.TimelineItem {
 	return it
 }
 
-// Timeline returns one page of a case's history, newest first: consultations, the notes
-// viewer may read, milestones, phase and status changes and follow-ups. limit is 1–200
-// (50 when 0); cursor is "" or the next cursor of the page before. It returns the cursor
-// of the next page ("" on the last). ErrInvalid for a bad cursor. The caller checks that
-// the case is in the viewer's scope.
-func (s *Store) Timeline(ctx context.Context, caseID, viewer uuid.UUID, cursor string, limit int) ([]domain.TimelineItem, string, error) {
+// Timeline returns one page of the history of a case actor may read, newest first:
+// consultations, the notes actor may read, milestones, phase and status changes and
+// follow-ups; the read is audited (case.timeline). limit is 1–200 (50 when 0); cursor is
+// "" or the next cursor of the page before. It returns the cursor of the next page (""
+// on the last). ErrNotFound; ErrInvalid for a bad cursor.
+func (s *Store) Timeline(ctx context.Context, actor domain.Actor, caseID uuid.UUID, cursor string, limit int) ([]domain.TimelineItem, string, error) {
+	c, err := s.workCaseInScope(ctx, s.DB, actor, domain.ActCaseRead, caseID, "", "case", caseID)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next, err := timeline(ctx, s.DB, caseID, actor.UserID, cursor, limit)
+	if err != nil {
+		return nil, "", err
+	}
+	return items, next, s.Audit(ctx, actor, Event{Action: "case.timeline", ObjectType: "case", ObjectID: &caseID, CarrierID: &c.CarrierID})
+}
+
+func timeline(ctx context.Context, q sqlx.QueryerContext, caseID, viewer uuid.UUID, cursor string, limit int) ([]domain.TimelineItem, string, error) {
 	if limit <= 0 {
 		limit = 50
 	}
@@ -125,8 +139,8 @@ func (s *Store) Timeline(ctx context.Context, caseID, viewer uuid.UUID, cursor s
 		at, kind, id = &t, k, i
 	}
 	var rows []timelineRow
-	if err := s.DB.SelectContext(ctx, &rows, selectTimeline, caseID, viewer, at, kind, id, limit+1); err != nil {
-		return nil, "", err
+	if err := sqlx.SelectContext(ctx, q, &rows, selectTimeline, caseID, viewer, at, kind, id, limit+1); err != nil {
+		return nil, "", fmt.Errorf("timeline of case %s: %w", caseID, err)
 	}
 	next := ""
 	if len(rows) > limit {

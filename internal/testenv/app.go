@@ -81,11 +81,11 @@ func StartApp(t testing.TB, db DB, cfg ...func(*server.Config)) *App {
 // Carrier creates a carrier and returns its id.
 func (a *App) Carrier(t testing.TB, name string) uuid.UUID {
 	t.Helper()
-	id, err := a.DB.Store.CreateCarrier(context.Background(), domain.Actor{}, domain.CarrierInput{Name: name, ShortName: name}, nil)
+	cr, err := a.DB.Store.CreateCarrier(context.Background(), domain.Actor{System: true}, domain.CarrierInput{Name: name, ShortName: name}, nil)
 	if err != nil {
 		t.Fatalf("carrier %s: %v", name, err)
 	}
-	return id
+	return cr.ID
 }
 
 // User creates an account with Password holding the given roles; carrier is uuid.Nil

@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"database/sql/driver"
@@ -14,8 +14,8 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 )
 
-// statusOf is the one mapping from the application's error codes to HTTP status.
-var statusOf = map[domain.Code]int{
+// StatusOf is the one mapping from the application's error codes to HTTP status.
+var StatusOf = map[domain.Code]int{
 	domain.ErrBadRequest:           http.StatusBadRequest,
 	domain.ErrUnauthorized:         http.StatusUnauthorized,
 	domain.ErrForbidden:            http.StatusForbidden,
@@ -31,40 +31,41 @@ var statusOf = map[domain.Code]int{
 	domain.ErrInternal:             http.StatusInternalServerError,
 }
 
-// problemType prefixes the type URI of every problem document.
-const problemType = "https://lotse.iq-netzwerk.de/problems/"
+// ProblemType prefixes the type URI of every problem document.
+const ProblemType = "https://lotse.iq-netzwerk.de/problems/"
 
-// problem is an RFC 9457 problem document.
-type problem struct {
+// Problem is an RFC 9457 problem document.
+type Problem struct {
 	Type   string         `json:"type"`
 	Title  string         `json:"title"`
 	Status int            `json:"status"`
 	Detail string         `json:"detail"`
-	Errors []problemField `json:"errors,omitempty"`
+	Errors []ProblemField `json:"errors,omitempty"`
 }
 
-type problemField struct {
+// ProblemField is one invalid field of a problem document.
+type ProblemField struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
 }
 
-// appError turns any error into an *domain.Error: database outages become ErrUnavailable,
-// everything unknown ErrInternal (logged, never shown).
-func appError(c *gin.Context, err error) *domain.Error {
+// AppError turns any error into a *domain.Error: database outages become
+// ErrUnavailable, everything unknown ErrInternal (logged, never shown).
+func AppError(c *gin.Context, err error) *domain.Error {
 	var e *domain.Error
 	if errors.As(err, &e) {
 		return e
 	}
-	if databaseUnavailable(err) {
-		slog.Warn("database unavailable", "request_id", requestID(c), "err", err)
+	if DatabaseUnavailable(err) {
+		slog.Warn("database unavailable", "request_id", RequestID(c), "err", err)
 		return &domain.Error{Code: domain.ErrUnavailable, Message: "error.unavailable", Err: err}
 	}
-	slog.Error("internal error", "request_id", requestID(c), "route", c.FullPath(), "err", err)
+	slog.Error("internal error", "request_id", RequestID(c), "route", c.FullPath(), "err", err)
 	return &domain.Error{Code: domain.ErrInternal, Message: "error.internal", Err: err}
 }
 
-// databaseUnavailable reports whether err says the database cannot be reached right now.
-func databaseUnavailable(err error) bool {
+// DatabaseUnavailable reports whether err says the database cannot be reached right now.
+func DatabaseUnavailable(err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		// 08: connection exceptions; 57P0x: the server is shutting down or starting.
@@ -76,32 +77,24 @@ func databaseUnavailable(err error) bool {
 		errors.Is(err, net.ErrClosed)
 }
 
-// fail answers a request with err: problem+json under /api, an error page elsewhere.
-func (s *Server) fail(c *gin.Context, err error) {
-	e := appError(c, err)
-	status := statusOf[e.Code]
-	if e.Code == domain.ErrUnavailable {
-		c.Header("Retry-After", "5")
-	}
-	if !isAPI(c) {
-		s.errorPage(c, status, e)
-		return
-	}
-	p := problem{
-		Type:   problemType + string(e.Code),
-		Title:  s.t(c, "status."+string(e.Code), nil),
+// WriteProblem answers with e as application/problem+json in the request's language.
+func (env *Env) WriteProblem(c *gin.Context, e *domain.Error) {
+	status := StatusOf[e.Code]
+	p := Problem{
+		Type:   ProblemType + string(e.Code),
+		Title:  env.T(c, "status."+string(e.Code), nil),
 		Status: status,
-		Detail: s.t(c, e.Message, nil),
+		Detail: env.T(c, e.Message, nil),
 	}
 	for _, f := range e.Fields {
-		p.Errors = append(p.Errors, problemField{Field: f.Field, Message: s.t(c, f.Message, map[string]any{"Param": f.Param})})
+		p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: env.T(c, f.Message, map[string]any{"Param": f.Param})})
 	}
 	c.Abort()
 	c.Header("Content-Type", "application/problem+json")
 	c.JSON(status, p)
 }
 
-// logError logs an error that does not change the answer (e.g. a failed audit of a denial).
-func (s *Server) logError(c *gin.Context, err error) {
-	slog.Error("request side effect failed", "request_id", requestID(c), "route", c.FullPath(), "err", err)
+// LogError logs an error that does not change the answer.
+func LogError(c *gin.Context, err error) {
+	slog.Error("request side effect failed", "request_id", RequestID(c), "route", c.FullPath(), "err", err)
 }

@@ -1,4 +1,4 @@
-package server
+package pages
 
 import (
 	"net/http"
@@ -7,9 +7,9 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
 )
 
 // intakeView is the data of the intake form "Neue Gründungsperson".
@@ -29,8 +29,8 @@ type carrierAdvisors struct {
 }
 
 // pageIntake shows the empty intake form with the "unknown / not stated" defaults.
-func (s *Server) pageIntake(c *gin.Context) {
-	setLang(c)
+func (s *Pages) Intake(c *gin.Context) error {
+	httpx.SetLang(c)
 	d := domain.DefaultFounderData()
 	form := url.Values{
 		"founder.gender": {d.Gender}, "founder.german_level": {d.GermanLevel},
@@ -38,17 +38,16 @@ func (s *Server) pageIntake(c *gin.Context) {
 		"founder.disability": {d.Disability}, "founder.foreign_background": {d.ForeignBackground},
 		"founder.homeless": {d.Homeless}, "phase": {domain.PhaseFounding},
 	}
-	s.renderIntake(c, http.StatusOK, form, formProblem{})
+	return s.renderIntake(c, http.StatusOK, form, formProblem{})
 }
 
-func (s *Server) renderIntake(c *gin.Context, status int, form url.Values, p formProblem) {
-	scope := scopeOf(c)
-	all, err := s.store.Carriers(c.Request.Context())
+func (s *Pages) renderIntake(c *gin.Context, status int, form url.Values, p formProblem) error {
+	scope := httpx.ScopeOf(c)
+	all, err := s.Store.Carriers(c.Request.Context())
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
-	v := intakeView{Form: form, Problem: p, Catalog: domain.Catalogue, MaxYear: domain.Today().Year()}
+	v := intakeView{Form: form, Problem: p, Catalog: domain.Catalogue, MaxYear: s.Store.Today().Year()}
 	var mine []domain.Carrier
 	for _, cr := range all {
 		if scope.InCarrier(cr.ID) {
@@ -62,24 +61,23 @@ func (s *Server) renderIntake(c *gin.Context, status int, form url.Values, p for
 		if !scope.All && !slices.Contains(scope.Carriers, cr.ID) {
 			continue // an advisor there becomes lead; nobody to choose
 		}
-		as, err := s.store.Advisors(c.Request.Context(), cr.ID)
+		as, err := s.Store.Advisors(c.Request.Context(), httpx.Actor(c), cr.ID)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		v.Advisors = append(v.Advisors, carrierAdvisors{Carrier: cr, Advisors: as})
 	}
 	c.Set(ctxPagePath, "/cases/new")
-	s.render(c, status, "intake", "intake.title", v)
+	return s.render(c, status, "intake", "intake.title", v)
 }
 
-// intakeFromForm reads the intake form with the API's rules: the validator tags of
-// FounderData, Intake and Business, FounderData.Check and checkBusiness.
-func (s *Server) intakeFromForm(form url.Values) (domain.Intake, error) {
+// intakeFromForm reads the intake form; problems are fields that are no number, date or
+// id. The use case validates the rest.
+func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 	var p domain.Problems
 	f := domain.DefaultFounderData()
-	f.GivenName = strings.TrimSpace(form.Get("founder.given_name"))
-	f.FamilyName = strings.TrimSpace(form.Get("founder.family_name"))
+	f.GivenName = form.Get("founder.given_name")
+	f.FamilyName = form.Get("founder.family_name")
 	f.BirthYear = optInt(&p, form, "founder.birth_year")
 	f.Email = optString(form, "founder.email")
 	f.Phone = optString(form, "founder.phone")
@@ -110,26 +108,25 @@ func (s *Server) intakeFromForm(form url.Values) (domain.Intake, error) {
 		Business:      businessForm(&p, form),
 		Founder:       &f,
 	}
-	return in, s.checkIntake(p, &in)
+	return in, p
 }
 
-// pageIntakeSubmit takes in the founder with a new case, or shows the form again with
-// every problem next to its field and nothing the person typed lost.
-func (s *Server) pageIntakeSubmit(c *gin.Context) {
+// IntakeSubmit is POST /cases/new: takes in the founder with a new case, or shows the
+// form again with every problem next to its field and nothing the person typed lost.
+func (s *Pages) IntakeSubmit(c *gin.Context) error {
 	form := postedForm(c)
-	in, err := s.intakeFromForm(form)
-	var id uuid.UUID
+	in, p := intakeFromForm(form)
+	err := s.inputProblems(p, &in)
+	var cs domain.Case
 	if err == nil {
-		id, err = s.store.CreateCase(c.Request.Context(), actor(c), scopeOf(c), in, nil)
+		cs, err = s.Store.CreateCase(c.Request.Context(), httpx.Actor(c), in, nil)
 	}
 	if err != nil {
 		p, ok := s.formProblemOf(c, err)
 		if !ok {
-			s.fail(c, err)
-			return
+			return err
 		}
-		s.renderIntake(c, p.Status, form, p)
-		return
+		return s.renderIntake(c, p.Status, form, p)
 	}
-	s.redirectFlash(c, "/cases/"+id.String(), "flash.case_created")
+	return s.redirectFlash(c, "/cases/"+cs.ID.String(), "flash.case_created")
 }

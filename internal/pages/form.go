@@ -1,4 +1,4 @@
-package server
+package pages
 
 import (
 	"errors"
@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
 )
 
 // The form flow of every page: POST → parse and validate with the same rules as the API
@@ -42,15 +43,27 @@ func formatTime(t time.Time) string {
 	return t.In(domain.Berlin).Format("02.01.2006 15:04")
 }
 
-// flash leaves a message (an i18n ID) for the next page the user sees.
-func (s *Server) flash(c *gin.Context, msgID string) {
-	s.sessions.Put(c.Request.Context(), sessFlash, msgID)
+// redirectFlash answers a successful form post: message for the next page, then 303.
+func (s *Pages) redirectFlash(c *gin.Context, to, msgID string) error {
+	s.Flash(c, msgID)
+	c.Redirect(http.StatusSeeOther, to)
+	return nil
 }
 
-// redirectFlash answers a successful form post: message for the next page, then 303.
-func (s *Server) redirectFlash(c *gin.Context, to, msgID string) {
-	s.flash(c, msgID)
-	c.Redirect(http.StatusSeeOther, to)
+// inputProblems reports a form's own problems (fields that are no number, date or id)
+// together with the input's validation, so the person sees every problem at once;
+// without form problems the use case validates alone.
+func (s *Pages) inputProblems(p domain.Problems, in any) error {
+	if len(p) == 0 {
+		return nil
+	}
+	if err := domain.Validate(in, s.Store.Today()); err != nil {
+		var e *domain.Error
+		if errors.As(err, &e) {
+			p = append(p, e.Fields...)
+		}
+	}
+	return p.Err()
 }
 
 var indexSuffix = regexp.MustCompile(`\[\d+\]`)
@@ -66,17 +79,17 @@ type formProblem struct {
 // formProblemOf turns an error the person can fix (invalid input, stale version, a
 // conflict such as a closed case) into a formProblem; ok is false for every other error,
 // which the caller answers with s.fail.
-func (s *Server) formProblemOf(c *gin.Context, err error) (formProblem, bool) {
+func (s *Pages) formProblemOf(c *gin.Context, err error) (formProblem, bool) {
 	var e *domain.Error
 	if !errors.As(err, &e) {
 		return formProblem{}, false
 	}
-	p := formProblem{Status: statusOf[e.Code], Fields: map[string]string{}}
+	p := formProblem{Status: httpx.StatusOf[e.Code], Fields: map[string]string{}}
 	switch e.Code {
 	case domain.ErrInvalid, domain.ErrConflict:
-		p.Alert = s.t(c, e.Message, nil)
+		p.Alert = s.T(c, e.Message, nil)
 	case domain.ErrPreconditionFailed:
-		p.Alert = s.t(c, "page.stale", nil)
+		p.Alert = s.T(c, "page.stale", nil)
 	default:
 		return formProblem{}, false
 	}
@@ -84,7 +97,7 @@ func (s *Server) formProblemOf(c *gin.Context, err error) (formProblem, bool) {
 		// languages[2] → languages: the error shows at the one input of the list.
 		field := indexSuffix.ReplaceAllString(f.Field, "")
 		if _, seen := p.Fields[field]; !seen {
-			p.Fields[field] = s.t(c, f.Message, map[string]any{"Param": f.Param})
+			p.Fields[field] = s.T(c, f.Message, map[string]any{"Param": f.Param})
 		}
 	}
 	return p, true
@@ -183,14 +196,4 @@ func formVersion(form url.Values) (int, error) {
 		return 0, domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
 	}
 	return v, nil
-}
-
-// allProblems merges the validator's and hand-written checks' field errors.
-func allProblems(p domain.Problems, errs ...error) domain.Problems {
-	for _, err := range errs {
-		if err != nil {
-			p = append(p, fieldsOf(err)...)
-		}
-	}
-	return p
 }

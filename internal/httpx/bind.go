@@ -1,4 +1,4 @@
-package server
+package httpx
 
 import (
 	"encoding/json"
@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-playground/validator/v10"
 	"github.com/google/uuid"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
@@ -20,8 +19,8 @@ import (
 
 const ctxBody = "lotse.body"
 
-// readJSON reads the request body of a JSON request, refusing other content types.
-func readJSON(c *gin.Context) ([]byte, error) {
+// ReadJSON reads the request body of a JSON request, refusing other content types.
+func ReadJSON(c *gin.Context) ([]byte, error) {
 	if b, ok := c.Get(ctxBody); ok {
 		return b.([]byte), nil
 	}
@@ -41,9 +40,9 @@ func readJSON(c *gin.Context) ([]byte, error) {
 	return b, nil
 }
 
-// decodeJSON decodes b strictly into dst: unknown fields and trailing data are 400,
+// DecodeJSON decodes b strictly into dst: unknown fields and trailing data are 400,
 // a value of the wrong type 422 naming the field.
-func decodeJSON(b []byte, dst any) error {
+func DecodeJSON(b []byte, dst any) error {
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
@@ -130,98 +129,28 @@ func jsonFieldType(t reflect.Type, name string) (reflect.Type, bool) {
 	return nil, false
 }
 
-// bind reads, decodes and validates a JSON body into dst.
-func (s *Server) bind(c *gin.Context, dst any) error { return s.decodeChecked(c, dst, nil) }
-
-// decodeChecked decodes the JSON body into dst (which may hold the current values, so
-// fields left out keep them), validates its tags and runs check, reporting every field
-// problem at once.
-func (s *Server) decodeChecked(c *gin.Context, dst any, check func(p *domain.Problems)) error {
-	b, err := readJSON(c)
+// Bind reads and strictly decodes the JSON body into dst (which may hold the current
+// values, so fields left out keep them). The use case validates.
+func Bind(c *gin.Context, dst any) error {
+	b, err := ReadJSON(c)
 	if err != nil {
 		return err
 	}
-	if err := decodeJSON(b, dst); err != nil {
-		return err
-	}
-	var p domain.Problems
-	if err := s.check(dst, ""); err != nil {
-		p = append(p, fieldsOf(err)...)
-	}
-	if check != nil {
-		check(&p)
-	}
-	return p.Err()
+	return DecodeJSON(b, dst)
 }
 
-// check validates v's tags; prefix is put before every field name ("founder.").
-func (s *Server) check(v any, prefix string) error {
-	err := s.validate.Struct(v)
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return err
+// BindQuery binds query parameters into dst (form tags); the use case validates.
+func BindQuery(c *gin.Context, dst any) error {
+	if err := c.ShouldBindQuery(dst); err != nil {
+		return &domain.Error{Code: domain.ErrInvalid, Message: "error.invalid",
+			Fields: []domain.FieldError{{Field: "query", Message: "validation.format"}}}
 	}
-	var p domain.Problems
-	for _, fe := range verrs {
-		ns := fe.Namespace()
-		if i := strings.Index(ns, "."); i >= 0 {
-			ns = ns[i+1:]
-		}
-		p = append(p, domain.FieldError{Field: prefix + ns, Message: "validation." + fe.Tag(), Param: fe.Param()})
-	}
-	return p.Err()
+	return nil
 }
 
-// newValidator registers the JSON field names and Lotse's own tags:
-// in=<catalogue list>, lang (ISO 639-1), country (ISO 3166-1 alpha-2).
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		for _, tag := range []string{"json", "form"} {
-			name, _, _ := strings.Cut(f.Tag.Get(tag), ",")
-			if name != "" && name != "-" {
-				return name
-			}
-		}
-		return f.Name
-	})
-	lists := map[string][]string{
-		"phases": domain.Catalogue.Phases, "statuses": domain.Catalogue.Statuses,
-		"closing_reasons": domain.Catalogue.ClosingReasons, "topics": domain.Catalogue.Topics,
-		"modes": domain.Catalogue.Modes, "referral_sources": domain.Catalogue.ReferralSources,
-		"genders": domain.Catalogue.Genders, "german_levels": domain.Catalogue.GermanLevels,
-		"education_levels": domain.Catalogue.EducationLevels, "employment": domain.Catalogue.Employment,
-		"yes_no": domain.Catalogue.YesNo, "legal_forms": domain.Catalogue.LegalForms,
-		"sectors": domain.Catalogue.Sectors, "roles": domain.Catalogue.Roles,
-		"consent_purposes": domain.Catalogue.ConsentPurposes,
-	}
-	must(v.RegisterValidation("in", func(fl validator.FieldLevel) bool {
-		list, ok := lists[fl.Param()]
-		if !ok {
-			panic("validator: unknown catalogue list " + fl.Param())
-		}
-		val := fl.Field().String()
-		for _, x := range list {
-			if x == val {
-				return true
-			}
-		}
-		return false
-	}))
-	must(v.RegisterValidation("lang", func(fl validator.FieldLevel) bool { return domain.ValidLanguage(fl.Field().String()) }))
-	v.RegisterAlias("country", "iso3166_1_alpha2")
-	return v
-}
-
-func must(err error) {
-	if err != nil {
-		panic(err)
-	}
-}
-
-// ifMatch reads the version a change is based on from If-Match: 428 when missing,
+// IfMatch reads the version a change is based on from If-Match: 428 when missing,
 // 412 when it is no version of ours.
-func ifMatch(c *gin.Context) (int, error) {
+func IfMatch(c *gin.Context) (int, error) {
 	h := strings.TrimSpace(c.GetHeader("If-Match"))
 	if h == "" {
 		return 0, domain.Errorf(domain.ErrPreconditionRequired, "error.if_match_required")
@@ -234,11 +163,11 @@ func ifMatch(c *gin.Context) (int, error) {
 	return v, nil
 }
 
-// setETag announces the version of the object in the answer.
-func setETag(c *gin.Context, version int) { c.Header("ETag", `"`+strconv.Itoa(version)+`"`) }
+// SetETag announces the version of the object in the answer.
+func SetETag(c *gin.Context, version int) { c.Header("ETag", `"`+strconv.Itoa(version)+`"`) }
 
-// pathID parses the :id of the route; anything that is no UUID is simply not found.
-func pathID(c *gin.Context) (uuid.UUID, error) {
+// PathID parses the :id of the route; anything that is no UUID is simply not found.
+func PathID(c *gin.Context) (uuid.UUID, error) {
 	id, err := uuid.Parse(c.Param("id"))
 	if err != nil {
 		return uuid.Nil, domain.NotFound()
@@ -246,8 +175,8 @@ func pathID(c *gin.Context) (uuid.UUID, error) {
 	return id, nil
 }
 
-// idempotency returns the request's Idempotency-Key with its body, or nil without key.
-func idempotency(c *gin.Context) (*store.Idempotency, error) {
+// Idempotency returns the request's Idempotency-Key with its body, or nil without key.
+func Idempotency(c *gin.Context) (*store.Idempotency, error) {
 	key := c.GetHeader("Idempotency-Key")
 	if key == "" {
 		return nil, nil
@@ -255,29 +184,20 @@ func idempotency(c *gin.Context) (*store.Idempotency, error) {
 	if len(key) > 200 {
 		return nil, domain.Invalid("Idempotency-Key", "validation.max")
 	}
-	b, err := readJSON(c)
+	b, err := ReadJSON(c)
 	if err != nil {
 		return nil, err
 	}
 	return &store.Idempotency{Key: key, Route: c.Request.Method + " " + c.FullPath() + " " + c.Param("id"), Body: b}, nil
 }
 
-// fieldsOf returns the field errors of a validation error (none for other errors).
-func fieldsOf(err error) []domain.FieldError {
-	var e *domain.Error
-	if errors.As(err, &e) && len(e.Fields) > 0 {
-		return e.Fields
-	}
-	return []domain.FieldError{{Field: "", Message: "error.malformed_json"}}
+// PrefixFields puts prefix before the field names of a decoding error of a nested object.
+func PrefixFields(err error, prefix string) error {
+	return MapFields(err, func(f string) string { return prefix + f })
 }
 
-// prefixFields puts prefix before the field names of a decoding error of a nested object.
-func prefixFields(err error, prefix string) error {
-	return mapFields(err, func(f string) string { return prefix + f })
-}
-
-// mapFields returns err with its field names rewritten by name; other errors as they are.
-func mapFields(err error, name func(string) string) error {
+// MapFields returns err with its field names rewritten by name; other errors as they are.
+func MapFields(err error, name func(string) string) error {
 	var e *domain.Error
 	if !errors.As(err, &e) {
 		return err
@@ -289,4 +209,53 @@ func mapFields(err error, name func(string) string) error {
 		out.Fields[i] = f
 	}
 	return &out
+}
+
+// ID parses the path parameter name; anything that is no UUID is simply not found.
+func ID(c *gin.Context, name string) (uuid.UUID, error) {
+	id, err := uuid.Parse(c.Param(name))
+	if err != nil {
+		return uuid.Nil, domain.NotFound()
+	}
+	return id, nil
+}
+
+// List is the answer of every list: {"items": [...], "next_cursor": "…" | null}.
+type List[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// ListOf makes a list answer; next "" is the last page.
+func ListOf[T any](items []T, next string) List[T] {
+	l := List[T]{Items: items}
+	if l.Items == nil {
+		l.Items = []T{}
+	}
+	if next != "" {
+		l.NextCursor = &next
+	}
+	return l
+}
+
+// CaseFilter reads the list query: phase, status, advisor_id, q, limit, cursor. A value
+// that is no id or no number is a 422 naming it; the use case validates the rest.
+func CaseFilter(c *gin.Context) (domain.CaseFilter, error) {
+	f := domain.CaseFilter{Phase: c.Query("phase"), Status: c.Query("status"), Query: c.Query("q"), Cursor: c.Query("cursor")}
+	var p domain.Problems
+	if v := c.Query("advisor_id"); v != "" {
+		id, err := uuid.Parse(v)
+		if err != nil {
+			p.Add("advisor_id", "validation.format")
+		}
+		f.AdvisorID = &id
+	}
+	if v := c.Query("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			p.Add("limit", "validation.type")
+		}
+		f.Limit = n
+	}
+	return f, p.Err()
 }

@@ -1,4 +1,4 @@
-package server
+package pages
 
 import (
 	"bytes"
@@ -14,16 +14,20 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
 	"github.com/iq-migrantenoekonomie/lotse/web"
 )
 
-// pages holds every page template, each parsed once together with the layout.
-type pages struct {
+// Pages holds the page handlers and every page template, each parsed once at start
+// together with the layout.
+type Pages struct {
+	*httpx.Env
 	byName map[string]*template.Template
 }
 
-// loadPages parses web/templates: layout.html plus one file per page.
-func loadPages(s *Server) (*pages, error) {
+// New parses web/templates (layout.html plus one file per page) and returns the page
+// handlers on env. It fails on a broken template.
+func New(env *httpx.Env) (*Pages, error) {
 	funcs := template.FuncMap{
 		// Replaced per request by view(); these exist so parsing knows the names.
 		"t":      func(id string, args ...any) string { return id },
@@ -53,7 +57,7 @@ func loadPages(s *Server) (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &pages{byName: map[string]*template.Template{}}
+	p := &Pages{Env: env, byName: map[string]*template.Template{}}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || name == "partials" {
@@ -130,47 +134,42 @@ type nav struct{ Cases, Intake, Agenda, Users, Carriers bool }
 // switch links there, not to the POST-only route).
 const ctxPagePath = "lotse.page_path"
 
-// sessFlash is the session key of the one-time message shown on the next page.
-const sessFlash = "flash"
-
 // render executes a page in the request's language. Rendering goes to a buffer first,
 // so a template error becomes a clean 500 and never half a page.
-func (s *Server) render(c *gin.Context, status int, name, titleID string, data any) {
-	s.renderTitled(c, status, name, s.t(c, titleID, nil), data)
+func (s *Pages) render(c *gin.Context, status int, name, titleID string, data any) error {
+	return s.renderTitled(c, status, name, s.T(c, titleID, nil), data)
 }
 
 // renderTitled is render with a title that needs no translation (a person's name).
-func (s *Server) renderTitled(c *gin.Context, status int, name, title string, data any) {
-	t, ok := s.pages.byName[name]
+func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, data any) error {
+	t, ok := s.byName[name]
 	if !ok {
-		s.fail(c, fmt.Errorf("no template %q", name))
-		return
+		return fmt.Errorf("no template %q", name)
 	}
-	l := lang(c)
+	l := httpx.Lang(c)
 	v := view{Title: title, Lang: l, Path: c.Request.URL.Path, Data: data}
 	if p := c.GetString(ctxPagePath); p != "" {
 		v.Path = p
 	}
-	if id, ok := currentUser(c); ok {
-		if u, err := s.store.User(c.Request.Context(), id); err == nil {
+	if id, ok := httpx.CurrentUser(c); ok {
+		if u, err := s.Store.User(c.Request.Context(), id); err == nil {
 			v.User = &u
 		}
 		v.Nav = nav{
-			Cases:    !s.authz.Scope(id, "case:read").Empty(),
-			Intake:   !s.authz.Scope(id, "case:create").Empty(),
-			Agenda:   !s.authz.Scope(id, "case:read").Empty(),
-			Users:    !s.authz.Scope(id, "user:manage").Empty(),
-			Carriers: !s.authz.Scope(id, "carrier:manage").Empty(),
+			Cases:    s.May(c, domain.ActCaseRead),
+			Intake:   s.May(c, domain.ActCaseCreate),
+			Agenda:   s.May(c, domain.ActCaseRead),
+			Users:    s.May(c, domain.ActUserManage),
+			Carriers: s.May(c, domain.ActCarrierManage),
 		}
-		if msg := s.sessions.PopString(c.Request.Context(), sessFlash); msg != "" {
-			v.Flash = s.t(c, msg, nil)
+		if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
+			v.Flash = s.T(c, msg, nil)
 		}
 		c.Header("Cache-Control", "no-store")
 	}
 	t, err := t.Clone()
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	t.Funcs(template.FuncMap{
 		"t": func(id string, args ...any) string {
@@ -178,120 +177,128 @@ func (s *Server) renderTitled(c *gin.Context, status int, name, title string, da
 			for i := 0; i+1 < len(args); i += 2 {
 				data[fmt.Sprint(args[i])] = args[i+1]
 			}
-			return s.t(c, id, data)
+			return s.T(c, id, data)
 		},
 		"lang":  func() string { return l },
-		"label": func(kind, code string) string { return s.t(c, kind+"."+code, nil) },
+		"label": func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
 	})
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		slog.Error("rendering page", "page", name, "err", err, "request_id", requestID(c))
+		slog.Error("rendering page", "page", name, "err", err, "request_id", httpx.RequestID(c))
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500"))
-		return
+		return nil
 	}
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	return nil
 }
 
-// errorPage shows an error in the layout, without internals.
-func (s *Server) errorPage(c *gin.Context, status int, e *domain.Error) {
+// ErrorPage shows an error in the layout, without internals; 401 goes to sign-in.
+func (s *Pages) ErrorPage(c *gin.Context, e *domain.Error) {
 	c.Abort()
+	status := httpx.StatusOf[e.Code]
 	if status == http.StatusUnauthorized {
 		c.Redirect(http.StatusSeeOther, "/login")
 		return
 	}
-	s.render(c, status, "error", "status."+string(e.Code), map[string]any{
+	if err := s.render(c, status, "error", "status."+string(e.Code), map[string]any{
 		"Status": status, "Code": string(e.Code), "Message": e.Message,
-	})
+	}); err != nil {
+		c.Data(status, "text/plain; charset=utf-8", []byte(http.StatusText(status)))
+	}
 }
 
-func (s *Server) static(c *gin.Context) {
+// Static serves /static/ files (the style sheet and the small script).
+func (s *Pages) Static(c *gin.Context) error {
 	c.Header("Cache-Control", "public, max-age=3600")
 	c.FileFromFS(path.Join("static", c.Param("file")), http.FS(web.Static))
+	return nil
 }
 
-// setLang remembers a language chosen with ?lang= for a year.
-func setLang(c *gin.Context) {
-	if l := c.Query("lang"); l == "de" || l == "en" {
-		c.SetSameSite(http.SameSiteLaxMode)
-		c.SetCookie(langCookie, l, 365*24*3600, "/", "", false, true)
+// Home is GET /: each role starts where its work is — cases, else administration, else
+// the account; without a session, the sign-in.
+func (s *Pages) Home(c *gin.Context) error {
+	httpx.SetLang(c)
+	if _, ok := httpx.CurrentUser(c); !ok {
+		c.Redirect(http.StatusSeeOther, "/login")
+		return nil
 	}
-}
-
-func (s *Server) pageHome(c *gin.Context) {
-	setLang(c)
-	if id, ok := currentUser(c); ok {
-		// Each role starts where its work is: cases, else administration, else the account.
-		switch {
-		case !s.authz.Scope(id, "case:read").Empty():
-			c.Redirect(http.StatusSeeOther, "/cases")
-		case !s.authz.Scope(id, "user:manage").Empty():
-			c.Redirect(http.StatusSeeOther, "/admin/users")
-		default:
-			c.Redirect(http.StatusSeeOther, "/account")
-		}
-		return
+	switch {
+	case s.May(c, domain.ActCaseRead):
+		c.Redirect(http.StatusSeeOther, "/cases")
+	case s.May(c, domain.ActUserManage):
+		c.Redirect(http.StatusSeeOther, "/admin/users")
+	default:
+		c.Redirect(http.StatusSeeOther, "/account")
 	}
-	c.Redirect(http.StatusSeeOther, "/login")
+	return nil
 }
 
-func (s *Server) pageLogin(c *gin.Context) {
-	setLang(c)
-	s.render(c, http.StatusOK, "login", "login.title", map[string]any{"Next": safeNext(c.Query("next"))})
+// Login is GET /login.
+func (s *Pages) Login(c *gin.Context) error {
+	httpx.SetLang(c)
+	return s.render(c, http.StatusOK, "login", "login.title", map[string]any{"Next": SafeNext(c.Query("next"))})
 }
 
-// safeNext accepts only local paths as the page to return to after sign-in; without one,
-// "/" sends each role to where its work is.
-func safeNext(next string) string {
+// SafeNext accepts only local paths as the page to return to after sign-in; without
+// one, "/" sends each role to where its work is.
+func SafeNext(next string) string {
 	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
 		return "/"
 	}
 	return next
 }
 
-func (s *Server) pageLoginSubmit(c *gin.Context) {
-	email, password := c.PostForm("email"), c.PostForm("password")
-	next := safeNext(c.PostForm("next"))
-	if _, err := s.signIn(c, email, password); err != nil {
-		e := appError(c, err)
-		status := statusOf[e.Code]
-		if e.Code != domain.ErrUnauthorized && e.Code != domain.ErrThrottled {
-			s.fail(c, err)
-			return
+// LoginSubmit is POST /login: wrong or throttled sign-ins show the form again.
+func (s *Pages) LoginSubmit(c *gin.Context) error {
+	in := domain.SignInInput{Email: c.PostForm("email"), Password: c.PostForm("password")}
+	next := SafeNext(c.PostForm("next"))
+	cred, err := s.Store.SignIn(c.Request.Context(), httpx.Actor(c), in, s.Limits)
+	if err == nil {
+		err = s.StartSession(c, cred)
+	}
+	if err != nil {
+		e := httpx.AppError(c, err)
+		switch e.Code {
+		case domain.ErrUnauthorized, domain.ErrThrottled, domain.ErrInvalid:
+		default:
+			return err
 		}
-		s.render(c, status, "login", "login.title", map[string]any{"Next": next, "Email": email, "Error": e.Message})
-		return
+		if e.Code == domain.ErrInvalid {
+			e = domain.Errorf(domain.ErrUnauthorized, "error.login_failed")
+		}
+		return s.render(c, httpx.StatusOf[e.Code], "login", "login.title", map[string]any{"Next": next, "Email": in.Email, "Error": e.Message})
 	}
 	c.Redirect(http.StatusSeeOther, next)
+	return nil
 }
 
-func (s *Server) pageLogout(c *gin.Context) {
-	if err := s.signOut(c); err != nil {
-		s.fail(c, err)
-		return
+// Logout is POST /logout.
+func (s *Pages) Logout(c *gin.Context) error {
+	if err := s.SignOut(c); err != nil {
+		return err
 	}
 	c.Redirect(http.StatusSeeOther, "/login")
+	return nil
 }
 
-// pageCases is "Meine Fälle": the cases in the caller's scope with filters and search.
-func (s *Server) pageCases(c *gin.Context) {
-	setLang(c)
-	f, err := s.caseFilter(c)
+// Cases is GET /cases, "Meine Fälle": the cases in the caller's scope with filters and
+// search; coordinators filter by advisor.
+func (s *Pages) Cases(c *gin.Context) error {
+	httpx.SetLang(c)
+	f, err := httpx.CaseFilter(c)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
-	scope := scopeOf(c)
-	items, next, err := s.store.Cases(c.Request.Context(), scope, f)
+	actor := httpx.Actor(c)
+	items, next, err := s.Store.Cases(c.Request.Context(), actor, f)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return err
 	}
 	var advisors []domain.AdvisorLoad
-	for _, carrier := range scope.Carriers { // coordinators filter by advisor
-		as, err := s.store.Advisors(c.Request.Context(), carrier)
+	for _, carrier := range s.Store.Scope(actor, domain.ActCaseRead).Carriers {
+		as, err := s.Store.Advisors(c.Request.Context(), actor, carrier)
 		if err != nil {
-			s.fail(c, err)
-			return
+			return err
 		}
 		advisors = append(advisors, as...)
 	}
@@ -299,8 +306,8 @@ func (s *Server) pageCases(c *gin.Context) {
 	for _, a := range advisors {
 		names[a.ID] = a.Name
 	}
-	s.render(c, http.StatusOK, "cases", "cases.title", map[string]any{
+	return s.render(c, http.StatusOK, "cases", "cases.title", map[string]any{
 		"Items": items, "Next": next, "Filter": f, "Advisors": advisors, "AdvisorNames": names,
-		"Today": domain.Today(), "Catalog": domain.Catalogue,
+		"Today": s.Store.Today(), "Catalog": domain.Catalogue,
 	})
 }

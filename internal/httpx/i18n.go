@@ -1,11 +1,10 @@
-package server
+package httpx
 
 import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
-	"net/url"
-	"strings"
+	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -19,8 +18,8 @@ var languages = []language.Tag{language.German, language.English}
 
 var langMatcher = language.NewMatcher(languages)
 
-// loadBundle reads every web/locales/*.json message file.
-func loadBundle() (*i18n.Bundle, error) {
+// LoadBundle reads every web/locales/*.json message file.
+func LoadBundle() (*i18n.Bundle, error) {
 	b := i18n.NewBundle(language.German)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
 	files, err := fs.Glob(web.Locales, "locales/*.json")
@@ -39,15 +38,16 @@ func loadBundle() (*i18n.Bundle, error) {
 	return b, nil
 }
 
-const langCookie = "lotse_lang"
+// LangCookie remembers the language a person chose.
+const LangCookie = "lotse_lang"
 
-// lang is the request's language: ?lang=, else the remembered choice, else the browser's
+// Lang is the request's language: ?lang=, else the remembered choice, else the browser's
 // Accept-Language, else German.
-func lang(c *gin.Context) string {
+func Lang(c *gin.Context) string {
 	if l := c.Query("lang"); l == "de" || l == "en" {
 		return l
 	}
-	if l, err := c.Cookie(langCookie); err == nil && (l == "de" || l == "en") {
+	if l, err := c.Cookie(LangCookie); err == nil && (l == "de" || l == "en") {
 		return l
 	}
 	tags, _, _ := language.ParseAcceptLanguage(c.GetHeader("Accept-Language"))
@@ -62,29 +62,33 @@ func lang(c *gin.Context) string {
 	return base.String()
 }
 
-// t translates a message ID into the request's language; an unknown ID shows as itself,
+// SetLang remembers a language chosen with ?lang= for a year.
+func SetLang(c *gin.Context) {
+	if l := c.Query("lang"); l == "de" || l == "en" {
+		c.SetSameSite(http.SameSiteLaxMode)
+		c.SetCookie(LangCookie, l, 365*24*3600, "/", "", false, true)
+	}
+}
+
+// T translates a message ID into the request's language; an unknown ID shows as itself,
 // which the locale tests catch.
-func (s *Server) t(c *gin.Context, id string, data map[string]any) string {
-	msg, err := s.localizer(c).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+func (env *Env) T(c *gin.Context, id string, data map[string]any) string {
+	msg, err := env.localizer(c).Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
 	}
 	return msg
 }
 
-func isAPI(c *gin.Context) bool { return strings.HasPrefix(c.Request.URL.Path, "/api/") }
-
-func urlQueryEscape(s string) string { return url.QueryEscape(s) }
-
 const ctxLocalizer = "lotse.localizer"
 
-// localizer is the request's localizer, made once per request: a page translates hundreds
-// of strings.
-func (s *Server) localizer(c *gin.Context) *i18n.Localizer {
+// localizer is the request's localizer, made once per request: a page translates
+// hundreds of strings.
+func (env *Env) localizer(c *gin.Context) *i18n.Localizer {
 	if v, ok := c.Get(ctxLocalizer); ok {
 		return v.(*i18n.Localizer)
 	}
-	loc := i18n.NewLocalizer(s.i18n, lang(c), "de")
+	loc := i18n.NewLocalizer(env.I18n, Lang(c), "de")
 	c.Set(ctxLocalizer, loc)
 	return loc
 }

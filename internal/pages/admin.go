@@ -1,0 +1,230 @@
+package pages
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
+	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
+)
+
+// Administration pages: carriers, accounts and their role memberships. They show no
+// counselling content: an administrator sees names, e-mail addresses and roles only.
+
+// adminView is the data of the administration pages.
+type adminView struct {
+	Carriers []domain.Carrier
+	Names    map[string]string // carrier id → name
+	Users    []domain.User
+	User     domain.User // the account being edited
+	Next     string      // cursor of the next page of users
+	Values   url.Values
+	Problem  formProblem
+	Catalog  domain.Catalog
+}
+
+func (s *Pages) adminBase(c *gin.Context, v *adminView) error {
+	var err error
+	if v.Carriers, err = s.Store.Carriers(c.Request.Context()); err != nil {
+		return err
+	}
+	v.Names = map[string]string{}
+	for _, cr := range v.Carriers {
+		v.Names[cr.ID.String()] = cr.Name
+	}
+	v.Catalog = domain.Catalogue
+	return nil
+}
+
+// Carriers is GET /admin/carriers.
+func (s *Pages) Carriers(c *gin.Context) error {
+	httpx.SetLang(c)
+	return s.renderCarriers(c, http.StatusOK, nil, formProblem{})
+}
+
+func (s *Pages) renderCarriers(c *gin.Context, status int, values url.Values, p formProblem) error {
+	v := adminView{Values: values, Problem: p}
+	if err := s.adminBase(c, &v); err != nil {
+		return err
+	}
+	c.Set(ctxPagePath, "/admin/carriers")
+	return s.render(c, status, "admin_carriers", "admin.carriers", v)
+}
+
+// CreateCarrier is POST /admin/carriers.
+func (s *Pages) CreateCarrier(c *gin.Context) error {
+	form := postedForm(c)
+	in := domain.CarrierInput{Name: form.Get("name"), ShortName: form.Get("short_name")}
+	if _, err := s.Store.CreateCarrier(c.Request.Context(), httpx.Actor(c), in, nil); err != nil {
+		p, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		if domain.ErrorCode(err) == domain.ErrConflict {
+			p.Fields["name"] = p.Alert
+		}
+		return s.renderCarriers(c, p.Status, form, p)
+	}
+	return s.redirectFlash(c, "/admin/carriers", "flash.carrier_created")
+}
+
+// Users is GET /admin/users: the accounts, 100 a page, with the form that creates one.
+func (s *Pages) Users(c *gin.Context) error {
+	httpx.SetLang(c)
+	return s.renderUsers(c, http.StatusOK, url.Values{"active": {"true"}}, formProblem{})
+}
+
+func (s *Pages) renderUsers(c *gin.Context, status int, values url.Values, p formProblem) error {
+	v := adminView{Values: values, Problem: p}
+	if err := s.adminBase(c, &v); err != nil {
+		return err
+	}
+	var after *uuid.UUID
+	if cur := c.Query("cursor"); cur != "" {
+		id, err := uuid.Parse(cur)
+		if err != nil {
+			return domain.Invalid("cursor", "error.invalid_cursor")
+		}
+		after = &id
+	}
+	const pageSize = 100
+	us, err := s.Store.Users(c.Request.Context(), after, pageSize+1)
+	if err != nil {
+		return err
+	}
+	if len(us) > pageSize {
+		us = us[:pageSize]
+		v.Next = us[pageSize-1].ID.String()
+	}
+	v.Users = us
+	c.Set(ctxPagePath, "/admin/users")
+	return s.render(c, status, "admin_users", "admin.users", v)
+}
+
+// CreateUser is POST /admin/users: an account with its first role, in one transaction —
+// a refused role leaves no account behind.
+func (s *Pages) CreateUser(c *gin.Context) error {
+	form := postedForm(c)
+	in := domain.UserInput{Email: form.Get("email"), Name: form.Get("name"),
+		Password: form.Get("password"), Languages: codeList(form, "languages", false)}
+	var p domain.Problems
+	m := domain.Membership{Role: form.Get("role")}
+	m.CarrierID = optUUID(&p, form, "carrier_id")
+	keep := url.Values{}
+	for k, vs := range form {
+		if k != "password" {
+			keep[k] = vs
+		}
+	}
+	err := p.Err()
+	var u domain.User
+	if err == nil {
+		u, err = s.Store.CreateUser(c.Request.Context(), httpx.Actor(c), in, []domain.Membership{m}, nil)
+		if err == nil {
+			err = s.Authz.Reload()
+		}
+	}
+	if err != nil {
+		// The form has one role: the store's roles[0].x is its field x.
+		err = httpx.MapFields(err, func(f string) string { return strings.TrimPrefix(f, "roles[0].") })
+		fp, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		return s.renderUsers(c, fp.Status, keep, fp)
+	}
+	return s.redirectFlash(c, "/admin/users/"+u.ID.String(), "flash.user_created")
+}
+
+// User is GET /admin/users/{id}: an account with its roles.
+func (s *Pages) User(c *gin.Context) error {
+	httpx.SetLang(c)
+	return s.renderUser(c, http.StatusOK, formProblem{})
+}
+
+func (s *Pages) renderUser(c *gin.Context, status int, p formProblem) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	v := adminView{Problem: p}
+	if err := s.adminBase(c, &v); err != nil {
+		return err
+	}
+	if v.User, err = s.Store.User(c.Request.Context(), id); err != nil {
+		return err
+	}
+	v.Values = url.Values{}
+	for _, m := range v.User.Roles {
+		v.Values.Add("role", roleValue(m))
+	}
+	c.Set(ctxPagePath, "/admin/users/"+id.String())
+	return s.renderTitled(c, status, "admin_user", v.User.Name, v)
+}
+
+// roleValue is a membership as a checkbox value: "advisor:<carrier id>", "admin:".
+func roleValue(m domain.Membership) string {
+	if m.CarrierID == nil {
+		return m.Role + ":"
+	}
+	return m.Role + ":" + m.CarrierID.String()
+}
+
+// SetRoles is POST /admin/users/{id}/roles: the checked memberships replace the others.
+func (s *Pages) SetRoles(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	form := postedForm(c)
+	roles := []domain.Membership{}
+	var p domain.Problems
+	for _, v := range form["role"] {
+		role, carrier, _ := strings.Cut(v, ":")
+		m := domain.Membership{Role: role}
+		if carrier != "" {
+			cid, err := uuid.Parse(carrier)
+			if err != nil {
+				p.Add("roles", "validation.format")
+				continue
+			}
+			m.CarrierID = &cid
+		}
+		roles = append(roles, m)
+	}
+	err = p.Err()
+	if err == nil {
+		_, err = s.Store.SetRoles(c.Request.Context(), httpx.Actor(c), id, roles)
+		if err == nil {
+			err = s.Authz.Reload()
+		}
+	}
+	if err != nil {
+		err = httpx.MapFields(err, func(string) string { return "roles" })
+		fp, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		return s.renderUser(c, fp.Status, fp)
+	}
+	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.roles_saved")
+}
+
+// Deactivate is POST /admin/users/{id}/deactivate.
+func (s *Pages) Deactivate(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Store.Deactivate(c.Request.Context(), httpx.Actor(c), id); err != nil {
+		return err
+	}
+	if err := s.Authz.Reload(); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.user_deactivated")
+}
