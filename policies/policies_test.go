@@ -47,6 +47,7 @@ var matrix = map[string]map[string]string{
 		"founder:consent":  authz.ScopeCarrier,
 		"founder:privacy":  authz.ScopeCarrier,
 		"audit:read":       authz.ScopeCarrier,
+		"agenda:team":      authz.ScopeCarrier, // all open follow-ups of the carrier
 	},
 	domain.RoleProgrammeManager: {
 		"stats:read": authz.ScopeAll,

@@ -24,10 +24,11 @@ const (
 	ActAuditSecurity    Action = "audit:security"
 	ActCarrierManage    Action = "carrier:manage"
 	ActUserManage       Action = "user:manage"
+	ActAgendaTeam       Action = "agenda:team"
 )
 
 // Actions lists every action, for the test that compares them with policy.csv.
 var Actions = []Action{ActCaseCreate, ActCaseRead, ActCaseUpdate, ActCaseAssign, ActCaseworkWrite,
 	ActConsultationEdit, ActNoteWrite, ActNoteRead, ActNoteEdit, ActCaseloadRead, ActCarrierAdvisors,
 	ActStatsRead, ActFounderConsent, ActFounderPrivacy, ActAuditRead, ActAuditSecurity,
-	ActCarrierManage, ActUserManage}
+	ActCarrierManage, ActUserManage, ActAgendaTeam}

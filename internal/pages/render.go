@@ -128,7 +128,7 @@ type view struct {
 }
 
 // nav says which areas the signed-in user's roles reach; the layout shows only those.
-type nav struct{ Cases, Intake, Agenda, Users, Carriers bool }
+type nav struct{ Cases, Intake, Agenda, TeamAgenda, Caseload, Stats, Users, Carriers bool }
 
 // ctxPagePath is the path a page re-rendered after a POST stands for (the language
 // switch links there, not to the POST-only route).
@@ -159,6 +159,10 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			Cases:    s.May(c, domain.ActCaseRead),
 			Intake:   s.May(c, domain.ActCaseCreate),
 			Agenda:   s.May(c, domain.ActCaseRead),
+			// coordinators review their team; advisors see their own figures
+			TeamAgenda: s.May(c, domain.ActAgendaTeam),
+			Caseload:   s.May(c, domain.ActCaseloadRead),
+			Stats:      s.May(c, domain.ActStatsRead),
 			Users:    s.May(c, domain.ActUserManage),
 			Carriers: s.May(c, domain.ActCarrierManage),
 		}

@@ -493,7 +493,8 @@ func (f *matrixFixture) entries() []matrixEntry {
 		{method: post, path: "/logout", reach: reachSignedIn(everywhere), ok: 303, session: true, call: getRow("/logout")},
 		{method: get_, path: "/cases", reach: readCases, ok: 200, call: getRow("/cases")},
 	}
-	return append(append(base, f.caseworkEntries()...), f.pageEntries()...)
+	entries := append(append(base, f.caseworkEntries()...), f.pageEntries()...)
+	return append(append(entries, f.oversightEntries()...), f.statsEntries()...)
 }
 
 func matrixRouteKey(method, path string) string { return method + " " + path }

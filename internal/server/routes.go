@@ -128,6 +128,12 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/api/v1/agenda", caseRead, a.Agenda, limits{}},
 		// (end of casework)
 
+		// oversight: caseload review and team agenda
+		// (end of oversight)
+
+		// statistics and exports
+		// (end of statistics)
+
 		// pages
 		{get, "/", permPublic, p.Home, limits{}},
 		{get, "/static/*file", permPublic, p.Static, limits{}},
@@ -163,6 +169,10 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/admin/users/:id", userManage, p.User, limits{}},
 		{post, "/admin/users/:id/roles", userManage, p.SetRoles, limits{}},
 		{post, "/admin/users/:id/deactivate", userManage, p.Deactivate, limits{}},
+		// oversight pages
+		// (end of oversight pages)
+		// statistics pages
+		// (end of statistics pages)
 		// (end of pages)
 	}
 }

@@ -1,0 +1,4 @@
+package server_test
+
+// statsEntries are the matrix rows of the statistics and the exports.
+func (f *matrixFixture) statsEntries() []matrixEntry { return nil }
