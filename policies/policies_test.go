@@ -13,6 +13,7 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/authz"
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
 	"github.com/iq-migrantenoekonomie/lotse/policies"
 )
@@ -133,7 +134,7 @@ func TestPolicyFileIsTheMatrix(t *testing.T) {
 // memberships from a database, for every role × action.
 func TestMatrixThroughCasbin(t *testing.T) {
 	ctx := context.Background()
-	db := testenv.NewDB(t)
+	db := testdb.New(t)
 	system := domain.Actor{RequestID: "test", System: true}
 	carrier := func(name string) uuid.UUID {
 		cr, err := db.Store.CreateCarrier(ctx, system, domain.CarrierInput{Name: name, ShortName: name}, nil)

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -30,6 +31,7 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
 	"github.com/iq-migrantenoekonomie/lotse/internal/server"
+	"github.com/iq-migrantenoekonomie/lotse/internal/stats"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
@@ -91,6 +93,14 @@ func openStore(ctx context.Context) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v := os.Getenv("LOTSE_STALLED_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			_ = st.Close()
+			return nil, errors.New("LOTSE_STALLED_DAYS must be a positive number of days")
+		}
+		st.StalledAfterDays = n
+	}
 	if err := st.Ping(ctx); err != nil {
 		return nil, fmt.Errorf("database not reachable: %w", err)
 	}
@@ -117,6 +127,13 @@ func serverConfig() (server.Config, error) {
 	cfg := server.DefaultConfig()
 	if v := os.Getenv("LOTSE_TRUSTED_PROXIES"); v != "" {
 		cfg.TrustedProxies = strings.Split(v, ",")
+	}
+	if v := os.Getenv("LOTSE_MINIMUM_CELL"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < stats.LowestMinimumCell {
+			return cfg, fmt.Errorf("LOTSE_MINIMUM_CELL must be a whole number of at least %d", stats.LowestMinimumCell)
+		}
+		cfg.MinimumCell = n
 	}
 	if v := os.Getenv("LOTSE_INSECURE_COOKIES"); v == "true" {
 		cfg.SecureCookies = false

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
 )
 
@@ -56,7 +57,7 @@ func runCmd(t *testing.T, bin string, env []string, stdin string, args ...string
 
 func TestCommandLine(t *testing.T) {
 	bin := lotse(t)
-	db := testenv.NewDB(t)
+	db := testdb.New(t)
 	env := []string{"DATABASE_URL=" + db.URL}
 
 	t.Run("no_arguments_is_usage_error", func(t *testing.T) {

@@ -9,13 +9,13 @@ import (
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/authz"
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
-	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 )
 
 // BenchmarkScope: one authorization decision (all scopes of one action for one user)
 // with the memberships of the scale data set loaded (~300 users).
 func BenchmarkScope(b *testing.B) {
-	db := testenv.NewDB(b)
+	db := testdb.New(b)
 	if err := seed.Scale(context.Background(), db.Store, 100, io.Discard); err != nil {
 		b.Fatal(err)
 	}

@@ -31,3 +31,20 @@ func (s Scope) Allows(carrier uuid.UUID, advises bool) bool {
 func (s Scope) InCarrier(carrier uuid.UUID) bool {
 	return s.All || slices.Contains(s.Carriers, carrier) || slices.Contains(s.Own, carrier)
 }
+
+// Reach resolves the carriers an aggregate answer (statistics, exports) covers: the
+// carrier asked for, which must lie within the scope — else the same 404 as for an
+// unknown carrier (the caller checks that a named carrier exists) —, or every carrier
+// of the scope. nil means every carrier (global scope); an empty list none.
+func (s Scope) Reach(action Action, carrier *uuid.UUID) ([]uuid.UUID, error) {
+	if carrier != nil {
+		if !s.All && !slices.Contains(s.Carriers, *carrier) {
+			return nil, Denied(action, "carrier", *carrier)
+		}
+		return []uuid.UUID{*carrier}, nil
+	}
+	if s.All {
+		return nil, nil
+	}
+	return append([]uuid.UUID{}, s.Carriers...), nil
+}

@@ -303,6 +303,15 @@ type CaseFilter struct {
 	Query     string     `form:"q" validate:"max=100"`
 	Limit     int        `form:"limit" validate:"gte=0,lte=200"`
 	Cursor    string     `form:"cursor" validate:"max=200"`
+	// Stalled keeps active cases whose last contact lies more than StalledAfterDays days
+	// back (see StalledBefore); Overdue keeps open cases with an open follow-up due
+	// before Today.
+	Stalled bool `form:"stalled"`
+	Overdue bool `form:"overdue"`
+	// Today and StalledAfterDays judge those two; the store sets them (its clock and
+	// setting), never the client.
+	Today            Date `form:"-"`
+	StalledAfterDays int  `form:"-"`
 }
 
 // PhaseChange moves a case to another phase.

@@ -238,11 +238,23 @@ func ListOf[T any](items []T, next string) List[T] {
 	return l
 }
 
-// CaseFilter reads the list query: phase, status, advisor_id, q, limit, cursor. A value
-// that is no id or no number is a 422 naming it; the use case validates the rest.
+// CaseFilter reads the list query: phase, status, advisor_id, q, limit, cursor, stalled
+// and overdue ("true" or "1"; "false", "0" or nothing for off). A value that is no id, no
+// number or no yes/no is a 422 naming it; the use case validates the rest.
 func CaseFilter(c *gin.Context) (domain.CaseFilter, error) {
 	f := domain.CaseFilter{Phase: c.Query("phase"), Status: c.Query("status"), Query: c.Query("q"), Cursor: c.Query("cursor")}
 	var p domain.Problems
+	flag := func(name string) bool {
+		switch c.Query(name) {
+		case "true", "1":
+			return true
+		case "", "false", "0":
+			return false
+		}
+		p.Add(name, "validation.type")
+		return false
+	}
+	f.Stalled, f.Overdue = flag("stalled"), flag("overdue")
 	if v := c.Query("advisor_id"); v != "" {
 		id, err := uuid.Parse(v)
 		if err != nil {

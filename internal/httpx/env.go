@@ -20,6 +20,8 @@ type Env struct {
 	Sessions *scs.SessionManager
 	I18n     *i18n.Bundle
 	Limits   store.LoginLimits
+	// MinimumCell is the small-cell threshold of statistics (0: the default, 5).
+	MinimumCell int
 }
 
 // Handler handles one route and returns its error; the server renders every error in

@@ -25,6 +25,10 @@ type adminView struct {
 	Values   url.Values
 	Problem  formProblem
 	Catalog  domain.Catalog
+	// Led counts the open cases the account being edited still leads, per carrier, and
+	// LedTotal all of them: numbers only, for the deactivation note.
+	Led      []domain.CarrierCount
+	LedTotal int
 }
 
 func (s *Pages) adminBase(c *gin.Context, v *adminView) error {
@@ -140,7 +144,9 @@ func (s *Pages) CreateUser(c *gin.Context) error {
 	return s.redirectFlash(c, "/admin/users/"+u.ID.String(), "flash.user_created")
 }
 
-// User is GET /admin/users/{id}: an account with its roles.
+// User is GET /admin/users/{id}: an account with its roles and, when the person still
+// leads open cases, how many per carrier (so whoever deactivates them knows the
+// carrier's coordinators have cases to reassign).
 func (s *Pages) User(c *gin.Context) error {
 	httpx.SetLang(c)
 	return s.renderUser(c, http.StatusOK, formProblem{})
@@ -157,6 +163,12 @@ func (s *Pages) renderUser(c *gin.Context, status int, p formProblem) error {
 	}
 	if v.User, err = s.Store.User(c.Request.Context(), id); err != nil {
 		return err
+	}
+	if v.Led, err = s.Store.LedCases(c.Request.Context(), httpx.Actor(c), id); err != nil {
+		return err
+	}
+	for _, n := range v.Led {
+		v.LedTotal += n.Count
 	}
 	v.Values = url.Values{}
 	for _, m := range v.User.Roles {

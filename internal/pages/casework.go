@@ -89,8 +89,9 @@ func (s *Pages) CreateFollowUp(c *gin.Context) error {
 	})
 }
 
-// FollowUpDone is POST /follow-ups/{id}/done, from the case page or the agenda
-// (back=agenda). A stale version shows the case page again with the follow-up as it is.
+// FollowUpDone is POST /follow-ups/{id}/done, from the case page, the agenda
+// (back=agenda) or the team agenda (back=team). A stale version shows the case page
+// again with the follow-up as it is.
 func (s *Pages) FollowUpDone(c *gin.Context) error {
 	id, err := httpx.PathID(c)
 	if err != nil {
@@ -114,8 +115,11 @@ func (s *Pages) FollowUpDone(c *gin.Context) error {
 		}
 		return s.renderCase(c, p.Status, caseID, "follow_up_done", nil, p)
 	}
-	if f.Get("back") == "agenda" {
+	switch f.Get("back") {
+	case "agenda":
 		return s.redirectFlash(c, "/agenda", "flash.follow_up_done")
+	case "team":
+		return s.redirectFlash(c, "/agenda/team", "flash.follow_up_done")
 	}
 	return s.redirectFlash(c, "/cases/"+fu.CaseID.String()+"#follow-ups", "flash.follow_up_done")
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -30,16 +31,24 @@ type Pages struct {
 func New(env *httpx.Env) (*Pages, error) {
 	funcs := template.FuncMap{
 		// Replaced per request by view(); these exist so parsing knows the names.
-		"t":      func(id string, args ...any) string { return id },
-		"lang":   func() string { return "de" },
-		"date":   formatDate,
-		"label":  func(kind, code string) string { return code },
-		"fv":     formValue,
-		"has":    formHas,
-		"id":     func(u uuid.UUID) string { return u.String() },
-		"join":   strings.Join,
-		"time":   formatTime,
-		"dict":   dict,
+		"t":     func(id string, args ...any) string { return id },
+		"lang":  func() string { return "de" },
+		"date":  formatDate,
+		"label": func(kind, code string) string { return code },
+		"fv":    formValue,
+		"has":   formHas,
+		"id":    func(u uuid.UUID) string { return u.String() },
+		"join":  strings.Join,
+		"time":  formatTime,
+		"dict":  dict,
+		"list":  func(v ...string) []string { return v },
+		"add":   func(a, b int) int { return a + b },
+		"derefID": func(u *uuid.UUID) uuid.UUID {
+			if u == nil {
+				return uuid.Nil
+			}
+			return *u
+		},
 		"rank":   domain.PhaseRank,
 		"isTrue": func(b *bool) bool { return b != nil && *b },
 		"deref":  derefDate,
@@ -156,15 +165,15 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			v.User = &u
 		}
 		v.Nav = nav{
-			Cases:    s.May(c, domain.ActCaseRead),
-			Intake:   s.May(c, domain.ActCaseCreate),
-			Agenda:   s.May(c, domain.ActCaseRead),
+			Cases:  s.May(c, domain.ActCaseRead),
+			Intake: s.May(c, domain.ActCaseCreate),
+			Agenda: s.May(c, domain.ActCaseRead),
 			// coordinators review their team; advisors see their own figures
 			TeamAgenda: s.May(c, domain.ActAgendaTeam),
 			Caseload:   s.May(c, domain.ActCaseloadRead),
 			Stats:      s.May(c, domain.ActStatsRead),
-			Users:    s.May(c, domain.ActUserManage),
-			Carriers: s.May(c, domain.ActCarrierManage),
+			Users:      s.May(c, domain.ActUserManage),
+			Carriers:   s.May(c, domain.ActCarrierManage),
 		}
 		if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
 			v.Flash = s.T(c, msg, nil)
@@ -218,8 +227,8 @@ func (s *Pages) Static(c *gin.Context) error {
 	return nil
 }
 
-// Home is GET /: each role starts where its work is — cases, else administration, else
-// the account; without a session, the sign-in.
+// Home is GET /: each role starts where its work is — cases, else statistics, else
+// administration, else the account; without a session, the sign-in.
 func (s *Pages) Home(c *gin.Context) error {
 	httpx.SetLang(c)
 	if _, ok := httpx.CurrentUser(c); !ok {
@@ -229,6 +238,8 @@ func (s *Pages) Home(c *gin.Context) error {
 	switch {
 	case s.May(c, domain.ActCaseRead):
 		c.Redirect(http.StatusSeeOther, "/cases")
+	case s.May(c, domain.ActStatsRead): // programme managers
+		c.Redirect(http.StatusSeeOther, "/stats")
 	case s.May(c, domain.ActUserManage):
 		c.Redirect(http.StatusSeeOther, "/admin/users")
 	default:
@@ -285,33 +296,69 @@ func (s *Pages) Logout(c *gin.Context) error {
 	return nil
 }
 
-// Cases is GET /cases, "Meine Fälle": the cases in the caller's scope with filters and
-// search; coordinators filter by advisor.
+// Cases is GET /cases, "Meine Fälle": the cases in the caller's scope with filters
+// (phase, status, stalled, overdue) and search; coordinators see every case of their
+// carriers and filter by advisor — also by people who still lead open cases but are
+// deactivated or no advisors any more, so those cases can be found and reassigned.
 func (s *Pages) Cases(c *gin.Context) error {
 	httpx.SetLang(c)
 	f, err := httpx.CaseFilter(c)
 	if err != nil {
 		return err
 	}
-	actor := httpx.Actor(c)
-	items, next, err := s.Store.Cases(c.Request.Context(), actor, f)
+	ctx, actor := c.Request.Context(), httpx.Actor(c)
+	items, next, err := s.Store.Cases(ctx, actor, f)
 	if err != nil {
 		return err
 	}
-	var advisors []domain.AdvisorLoad
-	for _, carrier := range s.Store.Scope(actor, domain.ActCaseRead).Carriers {
-		as, err := s.Store.Advisors(c.Request.Context(), actor, carrier)
+	carriers := s.Store.Scope(actor, domain.ActCaseRead).Carriers
+	var advisors []domain.AdvisorOption
+	inactive := map[uuid.UUID]bool{}
+	for _, carrier := range carriers {
+		as, err := s.Store.CaseAdvisors(ctx, actor, carrier)
 		if err != nil {
 			return err
 		}
-		advisors = append(advisors, as...)
+		for _, a := range as {
+			// someone advising in two carriers is one option, active if active anywhere
+			if i := slices.IndexFunc(advisors, func(o domain.AdvisorOption) bool { return o.ID == a.ID }); i >= 0 {
+				advisors[i].Active = advisors[i].Active || a.Active
+				continue
+			}
+			advisors = append(advisors, a)
+		}
 	}
-	names := map[uuid.UUID]string{}
+	slices.SortStableFunc(advisors, func(a, b domain.AdvisorOption) int { return strings.Compare(a.Name, b.Name) })
 	for _, a := range advisors {
-		names[a.ID] = a.Name
+		if !a.Active {
+			inactive[a.ID] = true
+		}
+	}
+	var carrierNames []string
+	if len(carriers) > 0 {
+		all, err := s.Store.Carriers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, cr := range all {
+			if slices.Contains(carriers, cr.ID) {
+				carrierNames = append(carrierNames, cr.Name)
+			}
+		}
+	}
+	// The lead column names the leads of this page, whoever they are now.
+	leads := make([]uuid.UUID, 0, len(items))
+	for _, it := range items {
+		leads = append(leads, it.LeadAdvisorID)
+	}
+	names, err := s.Store.UserNames(ctx, leads)
+	if err != nil {
+		return err
 	}
 	return s.render(c, http.StatusOK, "cases", "cases.title", map[string]any{
 		"Items": items, "Next": next, "Filter": f, "Advisors": advisors, "AdvisorNames": names,
+		"Inactive": inactive, "CarrierWide": len(carriers) > 0, "Carriers": strings.Join(carrierNames, ", "),
+		"ManyCarriers": len(carrierNames) > 1, "StalledDays": s.Store.StalledDays(),
 		"Today": s.Store.Today(), "Catalog": domain.Catalogue,
 	})
 }

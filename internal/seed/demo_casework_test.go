@@ -10,11 +10,11 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/authz"
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
-	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 )
 
 func TestDemoHasCaseworkToShow(t *testing.T) {
-	db := testenv.NewDB(t)
+	db := testdb.New(t)
 	ctx := context.Background()
 	if err := seed.Demo(ctx, db.Store, io.Discard); err != nil {
 		t.Fatal(err)

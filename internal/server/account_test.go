@@ -13,6 +13,7 @@ import (
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
 )
 
@@ -210,7 +211,7 @@ func TestPersonalAPITokens(t *testing.T) {
 }
 
 func TestSignInThrottling(t *testing.T) {
-	db := testenv.NewDB(t)
+	db := testdb.New(t)
 	one := testenv.StartApp(t, db)
 	two := testenv.StartApp(t, db) // a second instance on the same database
 	one.Carrier(t, "C1")
@@ -355,7 +356,7 @@ func TestPasswordPolicy(t *testing.T) {
 }
 
 func TestRoleChangeReachesEveryInstance(t *testing.T) {
-	db := testenv.NewDB(t)
+	db := testdb.New(t)
 	one := testenv.StartApp(t, db)
 	two := testenv.StartApp(t, db)
 	c1 := one.Carrier(t, "C1")

@@ -14,6 +14,7 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
 )
 
@@ -29,16 +30,16 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B) *benchEnv {
 	b.Helper()
-	var db testenv.DB
+	var db testdb.DB
 	if url := os.Getenv("BENCH_DATABASE_URL"); url != "" {
 		st, err := store.Open(url)
 		if err != nil {
 			b.Fatal(err)
 		}
 		b.Cleanup(func() { _ = st.Close() })
-		db = testenv.DB{Store: st, URL: url}
+		db = testdb.DB{Store: st, URL: url}
 	} else {
-		db = testenv.NewDB(b)
+		db = testdb.New(b)
 		if err := seed.Scale(context.Background(), db.Store, 3000, io.Discard); err != nil {
 			b.Fatal(err)
 		}

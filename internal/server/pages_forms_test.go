@@ -117,7 +117,7 @@ func TestPageForms(t *testing.T) {
 		app.SignIn(t, "neu@x.de").Must(http.StatusOK, "GET", "/api/v1/cases", nil) // the role counts at once
 	})
 	t.Run("each_role_starts_where_its_work_is", func(t *testing.T) {
-		for email, want := range map[string]string{"a@c1.de": "/cases", "admin@x.de": "/admin/users", "pm@x.de": "/account"} {
+		for email, want := range map[string]string{"a@c1.de": "/cases", "admin@x.de": "/admin/users", "pm@x.de": "/stats"} {
 			if r := app.SignIn(t, email).Do("GET", "/", nil); r.Header.Get("Location") != want {
 				t.Errorf("%s: home sends to %q, want %q", email, r.Header.Get("Location"), want)
 			}
@@ -125,10 +125,13 @@ func TestPageForms(t *testing.T) {
 	})
 	t.Run("navigation_shows_only_what_the_roles_allow", func(t *testing.T) {
 		body := string(app.SignIn(t, "pm@x.de").Must(http.StatusOK, "GET", "/account", nil).Body)
-		for _, link := range []string{`href="/cases"`, `href="/agenda"`, `href="/admin/users"`, `href="/cases/new"`} {
+		for _, link := range []string{`href="/cases"`, `href="/agenda"`, `href="/admin/users"`, `href="/cases/new"`, `href="/caseload"`, `href="/agenda/team"`} {
 			if strings.Contains(body, link) {
 				t.Errorf("programme manager's navigation has %s", link)
 			}
+		}
+		if !strings.Contains(body, `href="/stats"`) {
+			t.Error("programme manager's navigation lacks the statistics")
 		}
 	})
 }

@@ -26,6 +26,9 @@ type route struct {
 type limits struct {
 	deadline time.Duration
 	body     int64
+	// perUser, when set, is how many of these requests one user may run at once (on
+	// this instance); more are refused with 429: exports are heavy.
+	perUser int
 }
 
 // Permissions of routes that Casbin does not decide.
@@ -71,8 +74,11 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		carrierManage    = domain.ActCarrierManage
 		carrierAdvisors  = domain.ActCarrierAdvisors
 		userManage       = domain.ActUserManage
+		statsRead        = domain.ActStatsRead
 	)
 	small := limits{body: 64 << 10} // sign-in, tokens: no reason for more
+	// A million-row export takes tens of seconds; two at a time per user at most.
+	download := limits{deadline: 15 * time.Minute, body: 1 << 10, perUser: 2}
 	return []route{
 		// operations
 		{get, "/healthz", permPublic, s.healthz, limits{deadline: 2 * time.Second}},
@@ -129,9 +135,14 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		// (end of casework)
 
 		// oversight: caseload review and team agenda
+		{get, "/api/v1/caseload", domain.ActCaseloadRead, a.Caseload, limits{}},
+		{get, "/api/v1/agenda/team", domain.ActAgendaTeam, a.TeamAgenda, limits{}},
 		// (end of oversight)
 
 		// statistics and exports
+		{get, "/api/v1/stats/phases", statsRead, a.PhaseStats, download},
+		{get, "/api/v1/stats/esf", statsRead, a.ESFStats, download},
+		{get, "/api/v1/exports/consultations", statsRead, a.ActivityExport, download},
 		// (end of statistics)
 
 		// pages
@@ -170,8 +181,11 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{post, "/admin/users/:id/roles", userManage, p.SetRoles, limits{}},
 		{post, "/admin/users/:id/deactivate", userManage, p.Deactivate, limits{}},
 		// oversight pages
+		{get, "/caseload", domain.ActCaseloadRead, p.Caseload, limits{}},
+		{get, "/agenda/team", domain.ActAgendaTeam, p.TeamAgenda, limits{}},
 		// (end of oversight pages)
 		// statistics pages
+		{get, "/stats", statsRead, p.Stats, limits{}},
 		// (end of statistics pages)
 		// (end of pages)
 	}

@@ -16,12 +16,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/postgresstore"
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/api"
@@ -46,6 +48,8 @@ type Config struct {
 	LoginWindow             time.Duration
 	// SessionCleanup is how often expired sessions are deleted (0: never, for tests).
 	SessionCleanup time.Duration
+	// MinimumCell is the small-cell threshold of statistics (0: 5; never below 3).
+	MinimumCell int
 }
 
 // DefaultConfig is the configuration for production unless the environment says otherwise.
@@ -71,7 +75,8 @@ type Server struct {
 func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	st.Authorize = az.Scope
 	env := &httpx.Env{Store: st, Authz: az, Limits: store.LoginLimits{
-		PerAccount: cfg.LoginFailuresPerAccount, PerAddress: cfg.LoginFailuresPerAddress, Window: cfg.LoginWindow}}
+		PerAccount: cfg.LoginFailuresPerAccount, PerAddress: cfg.LoginFailuresPerAddress, Window: cfg.LoginWindow},
+		MinimumCell: cfg.MinimumCell}
 	s := &Server{cfg: cfg, env: env}
 	var err error
 	if env.I18n, err = httpx.LoadBundle(); err != nil {
@@ -120,7 +125,7 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	e.NoMethod(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
 	s.routes = s.routeTable(api.New(env), s.pages)
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.limit(r.limits), s.guard(r), s.run(r.handle))
+		e.Handle(r.method, r.path, s.limit(r.limits), s.guard(r), s.gate(r.limits), s.run(r.handle))
 	}
 	s.engine = e
 	s.ready.Store(true)
@@ -235,6 +240,35 @@ func (s *Server) limit(l limits) gin.HandlerFunc {
 	}
 }
 
+// gate bounds how many requests of a route one user runs at once (limits.perUser).
+func (s *Server) gate(l limits) gin.HandlerFunc {
+	if l.perUser == 0 {
+		return func(*gin.Context) {}
+	}
+	var mu sync.Mutex
+	running := map[uuid.UUID]int{}
+	return func(c *gin.Context) {
+		user, _ := httpx.CurrentUser(c)
+		mu.Lock()
+		if running[user] >= l.perUser {
+			mu.Unlock()
+			c.Header("Retry-After", "10")
+			s.fail(c, domain.Errorf(domain.ErrThrottled, "error.export_busy"))
+			return
+		}
+		running[user]++
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			if running[user]--; running[user] == 0 {
+				delete(running, user)
+			}
+			mu.Unlock()
+		}()
+		c.Next()
+	}
+}
+
 // run calls a handler and answers its error.
 func (s *Server) run(h httpx.Handler) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -260,7 +294,9 @@ func (s *Server) fail(c *gin.Context, err error) {
 	case domain.ErrUnavailable:
 		c.Header("Retry-After", "5")
 	case domain.ErrThrottled:
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.LoginWindow.Seconds()))))
+		if c.Writer.Header().Get("Retry-After") == "" {
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.LoginWindow.Seconds()))))
+		}
 	}
 	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		s.env.WriteProblem(c, e)

@@ -34,6 +34,10 @@ type Store struct {
 	Authorize func(user uuid.UUID, action domain.Action) domain.Scope
 	// Now is the clock; tests set it to check the date rules at midnight.
 	Now func() time.Time
+	// StalledAfterDays: an active case without a consultation for this many days is
+	// stalled (caseload review, case list filter); 0 means
+	// domain.DefaultStalledAfterDays.
+	StalledAfterDays int
 }
 
 // Today is the current day in Berlin by the store's clock.

@@ -22,6 +22,7 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/seed"
 	"github.com/iq-migrantenoekonomie/lotse/internal/server"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
+	"github.com/iq-migrantenoekonomie/lotse/internal/testdb"
 )
 
 func init() {
@@ -36,7 +37,7 @@ const Password = "Correct-Horse-Battery-9"
 
 // App is a running Lotse on a fresh database: real router, real HTTP on loopback.
 type App struct {
-	DB     DB
+	DB     testdb.DB
 	Authz  *authz.Authorizer
 	Server *server.Server
 	HTTP   *httptest.Server
@@ -46,12 +47,12 @@ type App struct {
 // NewApp starts Lotse for one test; cfg may adjust the test configuration.
 func NewApp(t testing.TB, cfg ...func(*server.Config)) *App {
 	t.Helper()
-	db := NewDB(t)
+	db := testdb.New(t)
 	return StartApp(t, db, cfg...)
 }
 
 // StartApp starts another Lotse instance on an existing database (multi-instance tests).
-func StartApp(t testing.TB, db DB, cfg ...func(*server.Config)) *App {
+func StartApp(t testing.TB, db testdb.DB, cfg ...func(*server.Config)) *App {
 	t.Helper()
 	az, err := authz.New(db.Store.DB)
 	if err != nil {

@@ -1,7 +1,7 @@
-// Package testenv gives tests a real PostgreSQL database, fresh and migrated for each
-// test (pgtestdb), and a real Lotse HTTP server on a loopback port with helpers to sign
-// in and call it.
-package testenv
+// Package testdb gives tests a real PostgreSQL database, fresh and migrated for each
+// test (pgtestdb). It imports nothing of the HTTP side, so the packages below it
+// (store, stats, export) can use it in their own tests.
+package testdb
 
 import (
 	"context"
@@ -69,8 +69,8 @@ type DB struct {
 	URL   string
 }
 
-// NewDB creates a fresh migrated database for t; it is dropped when t passes.
-func NewDB(t testing.TB) DB {
+// New creates a fresh migrated database for t; it is dropped when t passes.
+func New(t testing.TB) DB {
 	t.Helper()
 	u := baseURL(t)
 	pw, _ := u.User.Password()
