@@ -412,7 +412,9 @@ CREATE TRIGGER stats_update AFTER UPDATE ON cases REFERENCING OLD TABLE AS old_r
 CREATE TRIGGER stats_delete AFTER DELETE ON cases REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION stats_cases_changed();
 
--- Cases and history that exist already.
+-- Cases and history that exist already. On a large installation this takes longer than
+-- the application's statement timeout (15 s): lift it for this migration's transaction.
+SET LOCAL statement_timeout = 0;
 SELECT stats_rebuild();
 
 -- +goose Down

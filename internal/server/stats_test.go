@@ -198,3 +198,14 @@ func TestStatisticsScope(t *testing.T) {
 		t.Errorf("minimum_cell %d", pm.MinimumCell)
 	}
 }
+
+// The JSON answers of statistics and exports are what the served OpenAPI file says.
+func TestStatisticsMatchOpenAPI(t *testing.T) {
+	e := newStatsEnv(t)
+	v := newAPIChecker(t, e.app)
+	for _, path := range []string{"/api/v1/stats/phases", "/api/v1/stats/esf", "/api/v1/exports/consultations"} {
+		v.do(e.pm, http.StatusOK, "GET", path+"?"+e.query("json"), nil)
+		v.do(e.coord, http.StatusOK, "GET", path+"?"+e.query("json"), nil)
+		v.do(e.pm, http.StatusUnprocessableEntity, "GET", path+"?from=2026-12-01&to=2026-01-01", nil)
+	}
+}
