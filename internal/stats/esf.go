@@ -122,7 +122,7 @@ func readESF(ctx context.Context, db sqlx.QueryerContext, p prepared) (esfFigure
 	if len(p.carriers) == 0 {
 		return fig, nil
 	}
-	rows, err := db.QueryxContext(ctx, selectESF, p.from, p.to, string(p.period), pq.Array(p.carrierIDs()), pq.Array(EUMemberStates))
+	rows, err := db.QueryContext(ctx, selectESF, p.from, p.to, string(p.period), pq.Array(p.carrierIDs()), pq.Array(EUMemberStates))
 	if err != nil {
 		return nil, fmt.Errorf("stats esf: %w", err)
 	}

@@ -122,7 +122,7 @@ func phaseFigures(ctx context.Context, db sqlx.QueryerContext, p prepared) ([][]
 	if len(p.carriers) == 0 {
 		return fig, nil
 	}
-	rows, err := db.QueryxContext(ctx, selectPhaseFigures, p.from, p.to, pq.Array(p.carrierIDs()), string(p.period))
+	rows, err := db.QueryContext(ctx, selectPhaseFigures, p.from, p.to, pq.Array(p.carrierIDs()), string(p.period))
 	if err != nil {
 		return nil, fmt.Errorf("stats phases: %w", err)
 	}

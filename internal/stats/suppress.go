@@ -112,11 +112,19 @@ func (g *grid) protect() {
 		if len(failed) == 0 {
 			return
 		}
+		// Widen for the first failing cell, then for each further one only if the
+		// cells suppressed so far in this round have not made it wide already.
 		widened := false
 		for _, c := range failed {
-			if !g.cells[c].safe && g.widen(c) {
-				widened = true
+			if widened {
 				g.complete()
+				if g.audit(c) {
+					g.cells[c].safe = true
+					continue
+				}
+			}
+			if g.widen(c) {
+				widened = true
 			}
 		}
 		if !widened {
@@ -188,16 +196,24 @@ func (g *grid) smallest(r relation) int {
 }
 
 // widen suppresses one more cell for the failing cell c: the smallest published
-// non-zero cell sharing a relation with c, else with the suppressed cells around it,
-// widening the search until one is found. It reports whether it found one.
+// non-zero cell in a sum with c, else in a sum with the suppressed cells around c
+// (nearest first); only when no sum has one, the same through the inequalities. Sums
+// come first: a partner in a sum gives c room to move, while suppressing a partner in
+// an inequality (a participants cell, say) mostly spreads suppression to its own sums.
+// It reports whether it found a cell.
 func (g *grid) widen(c int) bool {
 	seen := map[int]bool{c: true}
 	frontier := []int{c}
+	inequality := -1 // the best through an inequality, at the nearest level with one
 	for len(frontier) > 0 {
-		best := -1
 		var next []int
+		best := [2]int{-1, -1} // in a sum, in an inequality
 		for _, f := range frontier {
 			for _, ri := range g.rels[f] {
+				kind := 0
+				if ri >= len(g.eqs) {
+					kind = 1
+				}
 				for _, t := range g.rel(ri) {
 					x := g.cells[t.cell]
 					switch {
@@ -206,26 +222,36 @@ func (g *grid) widen(c int) bool {
 							seen[t.cell] = true
 							next = append(next, t.cell)
 						}
-					case x.value != 0:
-						if best < 0 || x.value/x.unit < g.cells[best].value/g.cells[best].unit {
-							best = t.cell
-						}
+					case x.value != 0 && (best[kind] < 0 || g.smaller(t.cell, best[kind])):
+						best[kind] = t.cell
 					}
 				}
 			}
 		}
-		if best >= 0 {
-			g.cells[best].supp = true
+		if best[0] >= 0 {
+			g.cells[best[0]].supp = true
 			return true
 		}
+		if inequality < 0 {
+			inequality = best[1]
+		}
 		frontier = next
+	}
+	if inequality >= 0 {
+		g.cells[inequality].supp = true
+		return true
 	}
 	return false
 }
 
-// maxLPVars bounds the size of one audit LP: gonum's dense simplex refactorises its
-// basis at every step. A neighbourhood too large to solve counts as a failure, which
-// suppresses more: safe, if wasteful.
+// smaller reports whether cell a's value is smaller than b's, in protection units.
+func (g *grid) smaller(a, b int) bool {
+	return g.cells[a].value/g.cells[a].unit < g.cells[b].value/g.cells[b].unit
+}
+
+// maxLPVars bounds the size of one audit LP, whose cost grows with its rows times its
+// columns at every step. A neighbourhood too large to solve counts as a failure,
+// which suppresses more: safe, if wasteful.
 const maxLPVars = 80
 
 // audit reports whether the suppressed cell c cannot be narrowed by the attacker to
@@ -353,15 +379,4 @@ func (g *grid) interval(c int, free []int) (lo, hi float64, err error) {
 	}
 	ylo, yhi, err := p.bounds(col[c])
 	return 1 + ylo, 1 + yhi, err
-}
-
-// suppressedCells returns the indexes of the suppressed cells, for tests.
-func (g *grid) suppressedCells() []int {
-	var s []int
-	for i, c := range g.cells {
-		if c.supp {
-			s = append(s, i)
-		}
-	}
-	return slices.Clip(s)
 }

@@ -478,11 +478,11 @@ func TestSuppressionGeneratedPhaseTables(t *testing.T) {
 		carriers, minimum int
 		seeds             int
 	}{
-		{"one_carrier", 1, 5, 12},
-		{"two_carriers", 2, 5, 12},
-		{"three_carriers_minimum_3", 3, 3, 12},
-		{"five_carriers", 5, 5, 10},
-		{"eleven_carriers", 11, 5, 4},
+		{"one_carrier", 1, 5, 10},
+		{"two_carriers", 2, 5, 8},
+		{"three_carriers_minimum_3", 3, 3, 8},
+		{"five_carriers", 5, 5, 6},
+		{"eleven_carriers", 11, 5, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := range tc.seeds {
@@ -513,8 +513,8 @@ func TestSuppressionGeneratedESFTables(t *testing.T) {
 		seeds             int
 	}{
 		{"one_carrier", 1, 5, 3},
-		{"two_carriers", 2, 5, 3},
-		{"four_carriers_minimum_3", 4, 3, 2},
+		{"two_carriers", 2, 5, 2},
+		{"four_carriers_minimum_3", 4, 3, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for seed := range tc.seeds {
