@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/google/uuid"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/export"
@@ -24,32 +23,22 @@ import (
 
 // statsQuery reads the query and resolves its carriers within the caller's stats:read
 // scope: a carrier outside it is the same 404 as an unknown one.
-func (a *API) statsQuery(c *gin.Context) (stats.Query, httpx.ReportQuery, domain.Scope, error) {
+func (a *API) statsQuery(c *gin.Context) (stats.Query, httpx.ReportQuery, error) {
 	rq, err := httpx.ReadReportQuery(c, a.Store.Today())
 	if err != nil {
-		return stats.Query{}, rq, domain.Scope{}, err
+		return stats.Query{}, rq, err
 	}
-	scope := a.Store.Scope(httpx.Actor(c), domain.ActStatsRead)
-	carriers, err := a.reach(c, scope, rq)
+	carriers, err := a.Store.ReportCarriers(c.Request.Context(), httpx.Actor(c), rq.CarrierID)
 	if err != nil {
-		return stats.Query{}, rq, scope, err
+		return stats.Query{}, rq, err
 	}
 	q := stats.Query{From: rq.From, To: rq.To, Period: rq.Period, Carriers: carriers, MinimumCell: a.MinimumCell}
-	return q, rq, scope, q.Check()
-}
-
-// reach is the carriers of a report within scope; a named carrier must exist (404).
-func (a *API) reach(c *gin.Context, scope domain.Scope, rq httpx.ReportQuery) ([]uuid.UUID, error) {
-	carriers, err := scope.Reach(domain.ActStatsRead, rq.CarrierID)
-	if err == nil && rq.CarrierID != nil {
-		_, err = a.Store.Carrier(c.Request.Context(), *rq.CarrierID)
-	}
-	return carriers, err
+	return q, rq, q.Check()
 }
 
 // PhaseStats is GET /api/v1/stats/phases.
 func (a *API) PhaseStats(c *gin.Context) error {
-	q, rq, _, err := a.statsQuery(c)
+	q, rq, err := a.statsQuery(c)
 	if err != nil {
 		return err
 	}
@@ -105,7 +94,7 @@ func closedColumns(label func(string) string) []export.Column {
 
 // ESFStats is GET /api/v1/stats/esf.
 func (a *API) ESFStats(c *gin.Context) error {
-	q, rq, _, err := a.statsQuery(c)
+	q, rq, err := a.statsQuery(c)
 	if err != nil {
 		return err
 	}
@@ -150,7 +139,7 @@ func (a *API) ActivityExport(c *gin.Context) error {
 	}
 	actor := httpx.Actor(c)
 	scope := a.Store.Scope(actor, domain.ActStatsRead)
-	carriers, err := a.reach(c, scope, rq)
+	carriers, err := a.Store.ReportCarriers(c.Request.Context(), actor, rq.CarrierID)
 	if err != nil {
 		return err
 	}

@@ -111,11 +111,8 @@ func (s *Pages) Stats(c *gin.Context) error {
 	v.Query = rq
 	status := http.StatusOK
 	if err == nil {
-		ids, rerr := scope.Reach(domain.ActStatsRead, rq.CarrierID)
+		ids, rerr := s.Store.ReportCarriers(c.Request.Context(), actor, rq.CarrierID)
 		err = rerr
-		if err == nil && rq.CarrierID != nil {
-			_, err = s.Store.Carrier(c.Request.Context(), *rq.CarrierID)
-		}
 		if err == nil {
 			q := stats.Query{From: rq.From, To: rq.To, Period: rq.Period, Carriers: ids, MinimumCell: s.MinimumCell}
 			if err = q.Check(); err == nil {

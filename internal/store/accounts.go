@@ -531,3 +531,14 @@ func advisorsOf(ctx context.Context, q sqlx.QueryerContext, carrier uuid.UUID) (
 	}
 	return out, rows.Err()
 }
+
+// ReportCarriers are the carriers a statistics answer or export of actor covers
+// (stats:read): the carrier named, which must exist and lie in the scope, else the same
+// 404; or every carrier of the scope (nil: all carriers, for programme managers).
+func (s *Store) ReportCarriers(ctx context.Context, actor domain.Actor, carrier *uuid.UUID) ([]uuid.UUID, error) {
+	carriers, err := s.Scope(actor, domain.ActStatsRead).Reach(domain.ActStatsRead, carrier)
+	if err == nil && carrier != nil {
+		_, err = getCarrier(ctx, s.DB, *carrier)
+	}
+	return carriers, err
+}
