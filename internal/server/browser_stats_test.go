@@ -115,3 +115,28 @@ func TestBrowserProgrammeManagerDownloadsStatistics(t *testing.T) {
 	b.wantText("h1", "Statistics")
 	b.shot("stats-en")
 }
+
+// On a phone (390 px) the oversight and statistics pages reflow: the page never scrolls
+// sideways (a wide table scrolls inside its own box).
+func TestBrowserOversightPagesFitAPhone(t *testing.T) {
+	e := newStatsEnv(t)
+	for _, who := range []struct {
+		email string
+		paths []string
+	}{
+		{"pm@x.de", []string{"/stats", "/stats?lang=en"}},
+		{"koord@x.de", []string{"/caseload", "/agenda/team", "/cases", "/stats"}},
+	} {
+		b := newBrowser(t, e.app)
+		b.signIn(who.email)
+		b.step("phone width", chromedp.EmulateViewport(390, 844))
+		for _, p := range who.paths {
+			b.open(p)
+			if w := evalJS[int](b, `document.documentElement.scrollWidth`); w > 390 {
+				b.shot("too-wide")
+				t.Errorf("%s as %s is %d px wide on a 390 px phone", p, who.email, w)
+			}
+		}
+		b.shot("phone")
+	}
+}
