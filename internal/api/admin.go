@@ -98,8 +98,8 @@ type rolesRequest struct {
 	Roles []domain.Membership `json:"roles"`
 }
 
-// SetRoles is PUT /api/v1/users/{id}/roles; this instance's policy is reloaded at once,
-// the others follow on the NOTIFY sent at commit.
+// SetRoles is PUT /api/v1/users/{id}/roles; the change counts on the next request, on
+// every instance (the store reloads this one's policy and notifies the others).
 func (a *API) SetRoles(c *gin.Context) error {
 	id, err := httpx.PathID(c)
 	if err != nil {
@@ -116,9 +116,6 @@ func (a *API) SetRoles(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.Authz.Reload(); err != nil {
-		return err
-	}
 	c.JSON(http.StatusOK, u)
 	return nil
 }
@@ -131,9 +128,6 @@ func (a *API) Deactivate(c *gin.Context) error {
 	}
 	u, err := a.Store.Deactivate(c.Request.Context(), httpx.Actor(c), id)
 	if err != nil {
-		return err
-	}
-	if err := a.Authz.Reload(); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, u)

@@ -128,9 +128,6 @@ func (s *Pages) CreateUser(c *gin.Context) error {
 	var u domain.User
 	if err == nil {
 		u, err = s.Store.CreateUser(c.Request.Context(), httpx.Actor(c), in, []domain.Membership{m}, nil)
-		if err == nil {
-			err = s.Authz.Reload()
-		}
 	}
 	if err != nil {
 		// The form has one role: the store's roles[0].x is its field x.
@@ -211,9 +208,6 @@ func (s *Pages) SetRoles(c *gin.Context) error {
 	err = p.Err()
 	if err == nil {
 		_, err = s.Store.SetRoles(c.Request.Context(), httpx.Actor(c), id, roles)
-		if err == nil {
-			err = s.Authz.Reload()
-		}
 	}
 	if err != nil {
 		err = httpx.MapFields(err, func(string) string { return "roles" })
@@ -233,9 +227,6 @@ func (s *Pages) Deactivate(c *gin.Context) error {
 		return err
 	}
 	if _, err := s.Store.Deactivate(c.Request.Context(), httpx.Actor(c), id); err != nil {
-		return err
-	}
-	if err := s.Authz.Reload(); err != nil {
 		return err
 	}
 	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.user_deactivated")

@@ -74,6 +74,7 @@ type Server struct {
 // It fails on a bad trusted-proxy list or broken templates or locale files.
 func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	st.Authorize = az.Scope
+	st.MembershipsChanged = az.Reload
 	env := &httpx.Env{Store: st, Authz: az, Limits: store.LoginLimits{
 		PerAccount: cfg.LoginFailuresPerAccount, PerAddress: cfg.LoginFailuresPerAddress, Window: cfg.LoginWindow},
 		MinimumCell: cfg.MinimumCell}

@@ -80,7 +80,7 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 	if err != nil {
 		return domain.User{}, err
 	}
-	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
+	u, err := create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		if _, err := tx.ExecContext(ctx, insertUser, id, in.Email, in.Name, passwordHash, pq.Array(in.Languages)); err != nil {
 			if isUnique(err, "users_email_key") {
 				return &domain.Error{Code: domain.ErrConflict, Message: "error.email_taken",
@@ -96,6 +96,10 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 		}
 		return replaceMemberships(ctx, tx, actor, id, roles)
 	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.User, error) { return getUser(ctx, q, id) })
+	if len(roles) > 0 {
+		err = s.membershipsChanged(err)
+	}
+	return u, err
 }
 
 const selectUsers = `
@@ -253,7 +257,7 @@ func (s *Store) SetRoles(ctx context.Context, actor domain.Actor, user uuid.UUID
 		out, err = getUser(ctx, tx, user)
 		return err
 	})
-	return out, wrap(err, "set roles of %s", user)
+	return out, s.membershipsChanged(wrap(err, "set roles of %s", user))
 }
 
 // checkRoles validates memberships: known roles, a carrier for carrier roles and none
@@ -324,7 +328,7 @@ func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UU
 		out, err = getUser(ctx, tx, user)
 		return err
 	})
-	return out, wrap(err, "deactivate %s", user)
+	return out, s.membershipsChanged(wrap(err, "deactivate %s", user))
 }
 
 const selectUserPage = `

@@ -34,10 +34,22 @@ type Store struct {
 	Authorize func(user uuid.UUID, action domain.Action) domain.Scope
 	// Now is the clock; tests set it to check the date rules at midnight.
 	Now func() time.Time
+	// MembershipsChanged, when set, runs after a change of roles or an account's
+	// deactivation has committed: this instance reloads its access policy at once (the
+	// others follow the NOTIFY sent by the same transaction).
+	MembershipsChanged func() error
 	// StalledAfterDays: an active case without a consultation for this many days is
 	// stalled (caseload review, case list filter); 0 means
 	// domain.DefaultStalledAfterDays.
 	StalledAfterDays int
+}
+
+// membershipsChanged tells this instance that memberships changed (after commit).
+func (s *Store) membershipsChanged(err error) error {
+	if err != nil || s.MembershipsChanged == nil {
+		return err
+	}
+	return s.MembershipsChanged()
 }
 
 // Today is the current day in Berlin by the store's clock.
