@@ -421,6 +421,7 @@ type AuditEvent struct {
 	ObjectType *string    `json:"object_type" db:"object_type"`
 	ObjectID   *uuid.UUID `json:"object_id" db:"object_id"`
 	CarrierID  *uuid.UUID `json:"carrier_id" db:"carrier_id"`
+	CaseID     *uuid.UUID `json:"case_id" db:"case_id"`
 	RequestID  *string    `json:"request_id" db:"request_id"`
 	Outcome    string     `json:"outcome" db:"outcome"`
 }

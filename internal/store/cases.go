@@ -499,7 +499,7 @@ func (s *Store) AssignAdvisors(ctx context.Context, actor domain.Actor, id uuid.
 			return err
 		}
 		for _, fid := range moved {
-			if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID}); err != nil {
+			if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 				return err
 			}
 		}

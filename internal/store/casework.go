@@ -196,7 +196,7 @@ func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, case
 			in.NextSteps, in.FollowUpOn, phase); err != nil {
 			return fmt.Errorf("insert consultation into case %s: %w", caseID, err)
 		}
-		if err := audit(ctx, tx, actor, Event{Action: "consultation.create", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "consultation.create", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 		if in.FollowUpOn == nil {
@@ -214,7 +214,7 @@ func addConsultationFollowUp(ctx context.Context, tx *sqlx.Tx, actor domain.Acto
 	if _, err := tx.ExecContext(ctx, insertFollowUp, fid, c.ID, consultation, *in.FollowUpOn, in.FollowUpTitle(), c.LeadAdvisorID, actor.UserID); err != nil {
 		return err
 	}
-	return audit(ctx, tx, actor, Event{Action: "follow_up.create", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID})
+	return audit(ctx, tx, actor, Event{Action: "follow_up.create", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID, CaseID: &c.ID})
 }
 
 // UpdateConsultation edits a consultation; only its author may (consultation:edit on its
@@ -259,7 +259,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, actor domain.Actor, id u
 			in.FollowUpOn, phase); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actor, Event{Action: "consultation.update", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "consultation.update", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 		if err := moveFollowUp(ctx, tx, actor, c, k, in); err != nil {
@@ -282,7 +282,7 @@ func moveFollowUp(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, c workCa
 		return err
 	}
 	for _, fid := range moved {
-		if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &fid, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 	}
@@ -348,7 +348,7 @@ func (s *Store) CreateNote(ctx context.Context, actor domain.Actor, caseID uuid.
 		if _, err := tx.ExecContext(ctx, insertNote, id, caseID, actor.UserID, in.Body, in.Confidential); err != nil {
 			return fmt.Errorf("insert note into case %s: %w", caseID, err)
 		}
-		return audit(ctx, tx, actor, Event{Action: "note.create", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID})
+		return audit(ctx, tx, actor, Event{Action: "note.create", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID})
 	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Note, error) {
 		n, _, err := s.noteInScope(ctx, q, actor, domain.ActNoteRead, id, "")
 		return n, err
@@ -384,7 +384,7 @@ func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID
 		if _, err := tx.ExecContext(ctx, updateNote, id, in.Body, in.Confidential); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actor, Event{Action: "note.update", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "note.update", ObjectType: "note", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 		out, _, err = s.noteInScope(ctx, tx, actor, domain.ActNoteRead, id, "")
@@ -448,7 +448,7 @@ func (s *Store) CreateMilestone(ctx context.Context, actor domain.Actor, caseID 
 		if _, err := tx.ExecContext(ctx, insertMilestone, id, caseID, in.Type, in.TargetOn, in.AchievedOn, in.Note, actor.UserID); err != nil {
 			return fmt.Errorf("insert milestone into case %s: %w", caseID, err)
 		}
-		if err := audit(ctx, tx, actor, Event{Action: "milestone.create", ObjectType: "milestone", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "milestone.create", ObjectType: "milestone", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 		return foundedBy(ctx, tx, actor, c, in)
@@ -493,7 +493,7 @@ func (s *Store) UpdateMilestone(ctx context.Context, actor domain.Actor, id uuid
 		if _, err := tx.ExecContext(ctx, updateMilestone, id, in.Type, in.TargetOn, in.AchievedOn, in.Note); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actor, Event{Action: "milestone.update", ObjectType: "milestone", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "milestone.update", ObjectType: "milestone", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 		if err := foundedBy(ctx, tx, actor, c, in); err != nil {
@@ -580,7 +580,7 @@ func (s *Store) CreateFollowUp(ctx context.Context, actor domain.Actor, caseID u
 		if _, err := tx.ExecContext(ctx, insertFollowUp, id, caseID, nil, in.DueOn, in.Title, assignee, actor.UserID); err != nil {
 			return fmt.Errorf("insert follow-up into case %s: %w", caseID, err)
 		}
-		return audit(ctx, tx, actor, Event{Action: "follow_up.create", ObjectType: "follow_up", ObjectID: &id, CarrierID: &c.CarrierID})
+		return audit(ctx, tx, actor, Event{Action: "follow_up.create", ObjectType: "follow_up", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID})
 	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.FollowUp, error) {
 		f, _, err := s.followUpInScope(ctx, q, actor, domain.ActCaseRead, id, "")
 		return f, err
@@ -624,7 +624,7 @@ func (s *Store) UpdateFollowUp(ctx context.Context, actor domain.Actor, id uuid.
 		if _, err := tx.ExecContext(ctx, updateFollowUp, id, due, title, done); err != nil {
 			return err
 		}
-		if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &id, CarrierID: &c.CarrierID}); err != nil {
+		if err := audit(ctx, tx, actor, Event{Action: "follow_up.update", ObjectType: "follow_up", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
 			return err
 		}
 		out, _, err = s.followUpInScope(ctx, tx, actor, domain.ActCaseRead, id, "")

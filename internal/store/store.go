@@ -127,8 +127,8 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 }
 
 const insertAudit = `
-INSERT INTO audit_events (actor_id, action, object_type, object_id, carrier_id, request_id, outcome)
-VALUES ($1, $2, nullif($3, ''), $4, $5, nullif($6, ''), $7)`
+INSERT INTO audit_events (actor_id, action, object_type, object_id, carrier_id, case_id, request_id, outcome)
+VALUES ($1, $2, nullif($3, ''), $4, $5, $6, nullif($7, ''), $8)`
 
 // Event is an audit event to record: never personal data, only who, what, which object.
 type Event struct {
@@ -136,18 +136,24 @@ type Event struct {
 	ObjectType string
 	ObjectID   *uuid.UUID
 	CarrierID  *uuid.UUID
-	Outcome    string // "success" unless set
+	// CaseID names the case an event on a case's part (a consultation, a note) belongs
+	// to; for events on a case it is the case itself (audit sets it).
+	CaseID  *uuid.UUID
+	Outcome string // "success" unless set
 }
 
 func audit(ctx context.Context, q sqlx.ExecerContext, actor domain.Actor, ev Event) error {
 	if ev.Outcome == "" {
 		ev.Outcome = "success"
 	}
+	if ev.ObjectType == "case" && ev.CaseID == nil {
+		ev.CaseID = ev.ObjectID
+	}
 	var actorID *uuid.UUID
 	if actor.UserID != uuid.Nil {
 		actorID = &actor.UserID
 	}
-	_, err := q.ExecContext(ctx, insertAudit, actorID, ev.Action, ev.ObjectType, ev.ObjectID, ev.CarrierID, actor.RequestID, ev.Outcome)
+	_, err := q.ExecContext(ctx, insertAudit, actorID, ev.Action, ev.ObjectType, ev.ObjectID, ev.CarrierID, ev.CaseID, actor.RequestID, ev.Outcome)
 	if err != nil {
 		return fmt.Errorf("audit %s: %w", ev.Action, err)
 	}

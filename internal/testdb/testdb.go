@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -65,8 +66,66 @@ func (migrator) Migrate(ctx context.Context, db *sql.DB, _ pgtestdb.Config) erro
 
 // DB is a fresh, migrated database of one test.
 type DB struct {
+	// Store connects as the server does in production: as a member of lotse_app, the
+	// least-privileged role of migration 00005 (no DDL, only INSERT and SELECT on the
+	// audit trail).
 	Store *store.Store
-	URL   string
+	// URL connects as that role too; OwnerURL as the schema owner (a superuser here),
+	// for fixtures that must do what the server may not.
+	URL, OwnerURL string
+}
+
+// AppRole is the login role the tests' servers connect as. Its password is no secret:
+// the role exists only on test clusters and is useless without access to one.
+const AppRole = "lotse_test_app"
+
+// createRoles makes the roles as an operator would before the first migration
+// (README, "Database roles"): the group lotse_app and a login role in it. pgtestdb's
+// owner role, which runs the migrations, may not create roles — like an owner in
+// production. Races between test processes are harmless: the loser finds the role.
+const createRoles = `
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lotse_app') THEN
+        CREATE ROLE lotse_app NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '` + AppRole + `') THEN
+        CREATE ROLE ` + AppRole + ` LOGIN PASSWORD '` + AppRole + `' IN ROLE lotse_app;
+    END IF;
+EXCEPTION WHEN duplicate_object OR unique_violation THEN
+    NULL;
+END;
+$$`
+
+var roles struct {
+	once sync.Once
+	err  error
+}
+
+// ensureRoles creates the roles on the cluster of base once per test process.
+func ensureRoles(t testing.TB, base string) {
+	t.Helper()
+	roles.once.Do(func() {
+		var db *sql.DB
+		if db, roles.err = sql.Open("postgres", base); roles.err == nil {
+			_, roles.err = db.Exec(createRoles)
+			db.Close()
+		}
+	})
+	if roles.err != nil {
+		t.Fatalf("creating the roles lotse_app and %s (TEST_DATABASE_URL's user needs CREATEROLE): %v", AppRole, roles.err)
+	}
+}
+
+// asApp is a URL of the same database with the app role's credentials.
+func asApp(t testing.TB, ownerURL string) string {
+	t.Helper()
+	u, err := url.Parse(ownerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(AppRole, AppRole)
+	return u.String()
 }
 
 // New creates a fresh migrated database for t; it is dropped when t passes.
@@ -89,13 +148,15 @@ func New(t testing.TB) DB {
 	if conf.Database == "" {
 		conf.Database = "postgres"
 	}
+	ensureRoles(t, u.String())
 	test := pgtestdb.Custom(t, conf, migrator{})
-	st, err := store.Open(test.URL())
+	app := asApp(t, test.URL())
+	st, err := store.Open(app)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() { _ = st.Close() })
-	return DB{Store: st, URL: test.URL()}
+	return DB{Store: st, URL: app, OwnerURL: test.URL()}
 }
 
 func trimSlash(s string) string {
