@@ -9,13 +9,16 @@ ADDR ?= :8080
 build:
 	$(GO) build -o bin/lotse ./cmd/lotse
 
-# Starts Lotse with demo data on a database "lotse" (created when missing).
+# Starts Lotse with demo data on a database "lotse" (created when missing). Migrations
+# and seeds run as the schema owner; the server connects as lotse_server, a member of
+# the least-privileged role lotse_app (README, "Database roles").
 run: build
 	@base=$$(scripts/postgres.sh) || exit 1; \
-	db=$${base%/*}/lotse?sslmode=disable; \
 	if [ -z "$$DATABASE_URL" ]; then \
 	  psql "$$base" -qAtc "select 1 from pg_database where datname='lotse'" | grep -q 1 || psql "$$base" -qc "create database lotse" || exit 1; \
-	  export DATABASE_URL=$$db; \
+	  psql "$$base" -qc "DO \$$\$$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lotse_app') THEN CREATE ROLE lotse_app NOLOGIN; END IF; IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lotse_server') THEN CREATE ROLE lotse_server LOGIN IN ROLE lotse_app; END IF; END \$$\$$" || exit 1; \
+	  owner=$${base%/*}/lotse?sslmode=disable; \
+	  export MIGRATION_DATABASE_URL=$$owner DATABASE_URL=$${owner/\/\/postgres@/\/\/lotse_server@}; \
 	fi; \
 	./bin/lotse migrate up && ./bin/lotse seed demo && \
 	echo "Lotse: open http://localhost$(ADDR)/ and sign in with one of the accounts above" && \

@@ -20,7 +20,7 @@ CREATE INDEX consents_founder ON consents (founder_id, purpose, at DESC, id DESC
 -- Art. 17 inside the retention period: the founder's names, contact data and free texts
 -- are removed and the founder's cases take no more changes (Art. 18 restriction); the
 -- retention job erases the founder for good once the retention period has ended.
-ALTER TABLE founders ADD COLUMN restricted_at timestamptz;
+ALTER TABLE founders ADD COLUMN restricted_at timestamptz, ADD COLUMN restriction_reason text;
 CREATE INDEX founders_restricted ON founders (restricted_at) WHERE restricted_at IS NOT NULL;
 
 -- Events about a case's parts (consultations, notes, milestones, follow-ups) name the
@@ -75,5 +75,5 @@ REVOKE USAGE ON SCHEMA public FROM lotse_app;
 DROP TRIGGER audit_events_no_truncate ON audit_events;
 DROP INDEX audit_events_action, audit_events_actor, audit_events_case;
 ALTER TABLE audit_events DROP COLUMN case_id;
-ALTER TABLE founders DROP COLUMN restricted_at;
+ALTER TABLE founders DROP COLUMN restricted_at, DROP COLUMN restriction_reason;
 DROP TABLE consents;

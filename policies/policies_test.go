@@ -48,6 +48,7 @@ var matrix = map[string]map[string]string{
 		"founder:consent":  authz.ScopeCarrier,
 		"founder:privacy":  authz.ScopeCarrier,
 		"audit:read":       authz.ScopeCarrier,
+		"audit:list":       authz.ScopeCarrier,
 		"agenda:team":      authz.ScopeCarrier, // all open follow-ups of the carrier
 	},
 	domain.RoleProgrammeManager: {
@@ -58,6 +59,7 @@ var matrix = map[string]map[string]string{
 		"user:manage":      authz.ScopeAll,
 		"carrier:advisors": authz.ScopeAll,
 		"audit:security":   authz.ScopeAll,
+		"audit:list":       authz.ScopeAll,
 	},
 }
 

@@ -5,6 +5,7 @@
 //	lotse user add --email E --name N --role R [--carrier ID]   (password from stdin)
 //	lotse seed demo                  demo carriers, accounts and cases
 //	lotse seed scale --founders N    synthetic data for benchmarks
+//	lotse retention run [--dry-run]  erase what the retention period no longer covers
 //
 // Exit codes: 0 success, 1 failure (one line on stderr), 2 wrong usage.
 package main
@@ -40,7 +41,8 @@ const usage = `usage:
   lotse migrate [up|status]
   lotse user add --email E --name N --role R [--carrier ID]   (password from standard input)
   lotse seed demo
-  lotse seed scale --founders N`
+  lotse seed scale --founders N
+  lotse retention run [--dry-run]`
 
 // errUsage marks wrong usage (exit code 2).
 var errUsage = errors.New(usage)
@@ -80,14 +82,21 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return userAdd(ctx, args[1:], stdin, stdout)
 	case "seed":
 		return seedCmd(ctx, args[1:], stdout)
+	case "retention":
+		return retentionCmd(ctx, args[1:], stdout)
 	}
 	return errUsage
 }
 
-func openStore(ctx context.Context) (*store.Store, error) {
+// openStore connects as the server's role (DATABASE_URL), or with owner as the schema
+// owner (MIGRATION_DATABASE_URL, else DATABASE_URL) for migrations and seeds.
+func openStore(ctx context.Context, owner bool) (*store.Store, error) {
 	url := os.Getenv("DATABASE_URL")
+	if m := os.Getenv("MIGRATION_DATABASE_URL"); owner && m != "" {
+		url = m
+	}
 	if url == "" {
-		return nil, errors.New("DATABASE_URL is not set (e.g. postgres://postgres@127.0.0.1:5432/lotse?sslmode=disable)")
+		return nil, errors.New("DATABASE_URL is not set (e.g. postgres://lotse_server@127.0.0.1:5432/lotse?sslmode=disable)")
 	}
 	st, err := store.Open(url)
 	if err != nil {
@@ -101,6 +110,14 @@ func openStore(ctx context.Context) (*store.Store, error) {
 		}
 		st.StalledAfterDays = n
 	}
+	if v := os.Getenv("LOTSE_RETENTION_UNTIL"); v != "" {
+		d, err := domain.ParseDate(v)
+		if err != nil {
+			_ = st.Close()
+			return nil, errors.New("LOTSE_RETENTION_UNTIL must be a date (YYYY-MM-DD), the last day of the retention duty")
+		}
+		st.RetentionUntil = &d
+	}
 	if err := st.Ping(ctx); err != nil {
 		return nil, fmt.Errorf("database not reachable: %w", err)
 	}
@@ -111,7 +128,7 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) > 1 || (len(args) == 1 && args[0] != "up" && args[0] != "status") {
 		return errUsage
 	}
-	st, err := openStore(ctx)
+	st, err := openStore(ctx, true)
 	if err != nil {
 		return err
 	}
@@ -146,13 +163,18 @@ func serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx)
+	if err := migrateAsOwner(ctx); err != nil {
+		return err
+	}
+	st, err := openStore(ctx, false)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	if err := store.Migrate(ctx, st.DB.DB); err != nil {
+	if broad, err := st.MayAlterAuditTrail(ctx); err != nil {
 		return err
+	} else if broad {
+		slog.Warn("the server's database role may change or delete audit events: connect DATABASE_URL as a member of lotse_app (README, \"Database roles\")")
 	}
 	az, err := authz.New(st.DB)
 	if err != nil {
@@ -160,6 +182,7 @@ func serve(ctx context.Context) error {
 	}
 	listenCtx, stopListen := context.WithCancel(context.Background())
 	defer stopListen()
+	go st.RetentionEvery(listenCtx, envDuration("LOTSE_RETENTION_INTERVAL", 24*time.Hour), logRetention)
 	go az.Listen(listenCtx, os.Getenv("DATABASE_URL"), store.MembershipChannel, time.Minute)
 
 	srv, err := server.New(cfg, st, az)
@@ -205,6 +228,69 @@ func serve(ctx context.Context) error {
 	return hs.Shutdown(sctx)
 }
 
+// migrateAsOwner runs the pending migrations as the schema owner, under goose's
+// advisory lock so instances that start together migrate once.
+func migrateAsOwner(ctx context.Context) error {
+	owner, err := openStore(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer owner.Close()
+	return store.Migrate(ctx, owner.DB.DB)
+}
+
+// logRetention logs one run of the retention job.
+func logRetention(rep store.RetentionReport, err error) {
+	switch {
+	case err != nil:
+		slog.Error("retention job failed", "err", err)
+	case rep.Skipped:
+		slog.Info("retention job skipped: another instance is running it")
+	default:
+		slog.Info("retention job", "founders_erased", rep.FoundersErased, "purged", rep.Purged)
+	}
+}
+
+// retentionCmd is `lotse retention run [--dry-run]`: one run of the daily job, with a
+// report on standard output.
+func retentionCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] != "run" {
+		return errUsage
+	}
+	fs := flag.NewFlagSet("retention run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dry := fs.Bool("dry-run", false, "")
+	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 {
+		return errUsage
+	}
+	st, err := openStore(ctx, false)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := st.RunRetention(ctx, domain.Actor{System: true}, *dry)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rep.Skipped:
+		fmt.Fprintln(stdout, "skipped: another instance is running the retention job")
+		return nil
+	case rep.DryRun:
+		fmt.Fprintln(stdout, "dry run: nothing was changed; a run would remove")
+	}
+	until := "not configured (LOTSE_RETENTION_UNTIL): every founder is kept"
+	if rep.RetentionUntil != nil {
+		until = rep.RetentionUntil.String()
+	}
+	fmt.Fprintf(stdout, "retention until   %s\n", until)
+	fmt.Fprintf(stdout, "founders erased   %d\n", rep.FoundersErased)
+	for _, t := range []string{"login_attempts", "idempotency_keys", "sessions", "api_tokens"} {
+		fmt.Fprintf(stdout, "%-17s %d\n", t, rep.Purged[t])
+	}
+	return nil
+}
+
 func envOr(key, def string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
@@ -246,7 +332,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return err
 	}
 	password = strings.TrimRight(password, "\r\n")
-	st, err := openStore(ctx)
+	st, err := openStore(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -267,7 +353,9 @@ func seedCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	if len(args) == 0 {
 		return errUsage
 	}
-	st, err := openStore(ctx)
+	// Seeding is the operator's work: as the schema owner (a bulk load rebuilds the
+	// statistics tables' indexes).
+	st, err := openStore(ctx, true)
 	if err != nil {
 		return err
 	}

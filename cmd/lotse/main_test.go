@@ -58,7 +58,8 @@ func runCmd(t *testing.T, bin string, env []string, stdin string, args ...string
 func TestCommandLine(t *testing.T) {
 	bin := lotse(t)
 	db := testdb.New(t)
-	env := []string{"DATABASE_URL=" + db.URL}
+	// The server's role for the server, the schema owner for migrations and seeds.
+	env := []string{"DATABASE_URL=" + db.URL, "MIGRATION_DATABASE_URL=" + db.OwnerURL}
 
 	t.Run("no_arguments_is_usage_error", func(t *testing.T) {
 		r := runCmd(t, bin, env, "")
@@ -120,6 +121,36 @@ func TestCommandLine(t *testing.T) {
 		_ = db.Store.DB.Get(&n, `SELECT count(*) FROM carriers`)
 		if n != 3 {
 			t.Fatalf("%d carriers after two demo seeds, want 3", n)
+		}
+	})
+	t.Run("retention_dry_run_reports_and_changes_nothing", func(t *testing.T) {
+		if _, err := db.Store.DB.Exec(`INSERT INTO login_attempts (email, address, at) VALUES ('x@x.de', '10.0.0.1', now() - interval '2 days')`); err != nil {
+			t.Fatal(err)
+		}
+		r := runCmd(t, bin, append(env, "LOTSE_RETENTION_UNTIL=2020-12-31"), "", "retention", "run", "--dry-run")
+		if r.code != 0 || !strings.Contains(r.stdout, "dry run") || !strings.Contains(r.stdout, "retention until   2020-12-31") ||
+			!strings.Contains(r.stdout, "login_attempts    1") {
+			t.Fatalf("code %d, out %q, err %q", r.code, r.stdout, r.stderr)
+		}
+		var n int
+		_ = db.Store.DB.Get(&n, `SELECT count(*) FROM login_attempts`)
+		if n != 1 {
+			t.Fatalf("the dry run removed sign-in attempts (%d left)", n)
+		}
+		if r := runCmd(t, bin, env, "", "retention", "run"); r.code != 0 || !strings.Contains(r.stdout, "login_attempts    1") {
+			t.Fatalf("code %d, out %q, err %q", r.code, r.stdout, r.stderr)
+		}
+		_ = db.Store.DB.Get(&n, `SELECT count(*) FROM login_attempts`)
+		if n != 0 {
+			t.Fatalf("%d sign-in attempts left", n)
+		}
+	})
+	t.Run("retention_bad_date_and_usage", func(t *testing.T) {
+		if r := runCmd(t, bin, append(env, "LOTSE_RETENTION_UNTIL=end of 2030"), "", "retention", "run"); r.code != 1 || !strings.Contains(r.stderr, "LOTSE_RETENTION_UNTIL") {
+			t.Fatalf("code %d, err %q", r.code, r.stderr)
+		}
+		if r := runCmd(t, bin, env, "", "retention", "run", "--now"); r.code != 2 {
+			t.Fatalf("code %d", r.code)
 		}
 	})
 }

@@ -22,13 +22,17 @@ const (
 	ActFounderPrivacy   Action = "founder:privacy"
 	ActAuditRead        Action = "audit:read"
 	ActAuditSecurity    Action = "audit:security"
-	ActCarrierManage    Action = "carrier:manage"
-	ActUserManage       Action = "user:manage"
-	ActAgendaTeam       Action = "agenda:team"
+	// ActAuditList opens the audit trail at all (route and navigation); which events it
+	// shows is decided by ActAuditRead (a carrier's counselling objects) and
+	// ActAuditSecurity (sign-ins, accounts, roles, refusals).
+	ActAuditList     Action = "audit:list"
+	ActCarrierManage Action = "carrier:manage"
+	ActUserManage    Action = "user:manage"
+	ActAgendaTeam    Action = "agenda:team"
 )
 
 // Actions lists every action, for the test that compares them with policy.csv.
 var Actions = []Action{ActCaseCreate, ActCaseRead, ActCaseUpdate, ActCaseAssign, ActCaseworkWrite,
 	ActConsultationEdit, ActNoteWrite, ActNoteRead, ActNoteEdit, ActCaseloadRead, ActCarrierAdvisors,
-	ActStatsRead, ActFounderConsent, ActFounderPrivacy, ActAuditRead, ActAuditSecurity,
+	ActStatsRead, ActFounderConsent, ActFounderPrivacy, ActAuditRead, ActAuditSecurity, ActAuditList,
 	ActCarrierManage, ActUserManage, ActAgendaTeam}

@@ -313,6 +313,10 @@ type CaseRights struct {
 	Update, Assign, Casework, Note, ReadNotes bool
 	// In a case that is not closed: edit one's own consultations and notes, milestones.
 	EditConsultations, EditNotes, EditMilestones bool
+	// Privacy: answer the founder's data-protection requests (Art. 15 export, erasure).
+	Privacy bool
+	// Audit: read who opened or changed the case (audit:read on its carrier).
+	Audit bool
 }
 
 // CaseFile is everything the case page shows of a case, read at one moment.
@@ -332,6 +336,9 @@ type CaseFile struct {
 	Notes         map[string]Note
 	Milestones    map[string]Milestone
 	Names         map[uuid.UUID]string
+	// Consents are the founder's consents, for a viewer who may record them
+	// (founder:consent); nil for everyone else.
+	Consents *Consents
 }
 
 // clone copies an optional value, so an edit of the copy leaves the original alone.

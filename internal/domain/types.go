@@ -148,9 +148,12 @@ type Founder struct {
 	ID        uuid.UUID `json:"id" db:"id"`
 	CarrierID uuid.UUID `json:"carrier_id" db:"carrier_id"`
 	FounderData
-	Version   int       `json:"version" db:"version"`
-	CreatedAt time.Time `json:"created_at" db:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+	// RestrictedAt is when the founder was pseudonymised on an erasure request: names,
+	// contact data and free texts are gone and the founder's cases take no changes.
+	RestrictedAt *time.Time `json:"restricted_at" db:"restricted_at"`
+	Version      int        `json:"version" db:"version"`
+	CreatedAt    time.Time  `json:"created_at" db:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at" db:"updated_at"`
 }
 
 // FounderData are the founder's fields a person enters; optional ones are pointers.
@@ -410,18 +413,4 @@ func (in *TokenInput) Check(p *Problems, today Date) {
 	if in.ExpiresOn != nil && !in.ExpiresOn.After(today) {
 		p.Add("expires_on", "error.date_not_in_future")
 	}
-}
-
-// AuditEvent is one append-only audit row; it never holds personal data.
-type AuditEvent struct {
-	ID         int64      `json:"id" db:"id"`
-	At         time.Time  `json:"at" db:"at"`
-	ActorID    *uuid.UUID `json:"actor_id" db:"actor_id"`
-	Action     string     `json:"action" db:"action"`
-	ObjectType *string    `json:"object_type" db:"object_type"`
-	ObjectID   *uuid.UUID `json:"object_id" db:"object_id"`
-	CarrierID  *uuid.UUID `json:"carrier_id" db:"carrier_id"`
-	CaseID     *uuid.UUID `json:"case_id" db:"case_id"`
-	RequestID  *string    `json:"request_id" db:"request_id"`
-	Outcome    string     `json:"outcome" db:"outcome"`
 }

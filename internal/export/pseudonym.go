@@ -104,3 +104,21 @@ func CaseNumber(ctx context.Context, db sqlx.QueryerContext, caseID uuid.UUID) (
 	}
 	return newPseudonymiser(key, CasePrefix, casePurpose).of(caseID), nil
 }
+
+// CaseNumbers are the pseudonyms of several cases, as CaseNumber gives them, with the
+// key read once (a page listing many cases).
+func CaseNumbers(ctx context.Context, db sqlx.QueryerContext, ids []uuid.UUID) (map[uuid.UUID]string, error) {
+	out := make(map[uuid.UUID]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	key, err := loadPseudonymKey(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	p := newPseudonymiser(key, CasePrefix, casePurpose)
+	for _, id := range ids {
+		out[id] = p.of(id)
+	}
+	return out, nil
+}

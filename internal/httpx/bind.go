@@ -262,12 +262,19 @@ func CaseFilter(c *gin.Context) (domain.CaseFilter, error) {
 		}
 		f.AdvisorID = &id
 	}
-	if v := c.Query("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			p.Add("limit", "validation.type")
-		}
-		f.Limit = n
-	}
+	f.Limit = queryLimit(c, &p)
 	return f, p.Err()
+}
+
+// queryLimit reads ?limit= (0 when absent; the use case applies its default and bounds).
+func queryLimit(c *gin.Context, p *domain.Problems) int {
+	v := c.Query("limit")
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		p.Add("limit", "validation.type")
+	}
+	return n
 }

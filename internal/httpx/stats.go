@@ -24,18 +24,11 @@ func ReadReportQuery(c *gin.Context, today domain.Date) (ReportQuery, error) {
 	q := ReportQuery{From: domain.NewDate(today.AddDate(0, 0, 1-today.YearDay())), To: today,
 		Period: stats.Quarter, Format: export.JSON}
 	var p domain.Problems
-	for _, d := range []struct {
-		key string
-		dst *domain.Date
-	}{{"from", &q.From}, {"to", &q.To}} {
-		if v := c.Query(d.key); v != "" {
-			day, err := domain.ParseDate(v)
-			if err != nil || day.Year() < 1900 || day.Year() > 9999 {
-				p.Add(d.key, "validation.format")
-				continue
-			}
-			*d.dst = day
-		}
+	if d := QueryDate(c, "from", &p); d != nil {
+		q.From = *d
+	}
+	if d := QueryDate(c, "to", &p); d != nil {
+		q.To = *d
 	}
 	if v := c.Query("period"); v != "" {
 		q.Period = stats.Period(v)
@@ -56,4 +49,20 @@ func ReadReportQuery(c *gin.Context, today domain.Date) (ReportQuery, error) {
 		q.Format = f
 	}
 	return q, p.Err()
+}
+
+// QueryDate reads the calendar day of the query parameter key ("YYYY-MM-DD", years 1900
+// to 9999): nil when it is absent, and when it cannot be read, which is added to p
+// (validation.format).
+func QueryDate(c *gin.Context, key string, p *domain.Problems) *domain.Date {
+	v := c.Query(key)
+	if v == "" {
+		return nil
+	}
+	day, err := domain.ParseDate(v)
+	if err != nil || day.Year() < 1900 || day.Year() > 9999 {
+		p.Add(key, "validation.format")
+		return nil
+	}
+	return &day
 }

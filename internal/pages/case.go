@@ -49,7 +49,8 @@ func (s *Pages) renderCase(c *gin.Context, status int, id uuid.UUID, form string
 	user, _ := httpx.CurrentUser(c)
 	v := caseView{CaseFile: f, Form: form, Values: values, Problem: p, Catalog: domain.Catalogue, Today: s.Store.Today(), user: user}
 	c.Set(ctxPagePath, "/cases/"+id.String())
-	return s.renderTitled(c, status, "case", f.Case.Founder.GivenName+" "+f.Case.Founder.FamilyName, v)
+	name := founderName(f.Case.Founder.GivenName+" "+f.Case.Founder.FamilyName, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })
+	return s.renderTitled(c, status, "case", name, v)
 }
 
 // caseForm runs one form of the case page: the posted form, then change (a use case,

@@ -35,6 +35,7 @@ func New(env *httpx.Env) (*Pages, error) {
 		"lang":  func() string { return "de" },
 		"date":  formatDate,
 		"label": func(kind, code string) string { return code },
+		"who":   func(name string) string { return name },
 		"fv":    formValue,
 		"has":   formHas,
 		"id":    func(u uuid.UUID) string { return u.String() },
@@ -137,7 +138,7 @@ type view struct {
 }
 
 // nav says which areas the signed-in user's roles reach; the layout shows only those.
-type nav struct{ Cases, Intake, Agenda, TeamAgenda, Caseload, Stats, Users, Carriers bool }
+type nav struct{ Cases, Intake, Agenda, TeamAgenda, Caseload, Stats, Audit, Users, Carriers bool }
 
 // ctxPagePath is the path a page re-rendered after a POST stands for (the language
 // switch links there, not to the POST-only route).
@@ -172,6 +173,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			TeamAgenda: s.May(c, domain.ActAgendaTeam),
 			Caseload:   s.May(c, domain.ActCaseloadRead),
 			Stats:      s.May(c, domain.ActStatsRead),
+			Audit:      s.May(c, domain.ActAuditList),
 			Users:      s.May(c, domain.ActUserManage),
 			Carriers:   s.May(c, domain.ActCarrierManage),
 		}
@@ -194,6 +196,9 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		},
 		"lang":  func() string { return l },
 		"label": func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
+		"who": func(name string) string {
+			return founderName(name, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })
+		},
 	})
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {

@@ -494,7 +494,8 @@ func (f *matrixFixture) entries() []matrixEntry {
 		{method: get_, path: "/cases", reach: readCases, ok: 200, call: getRow("/cases")},
 	}
 	entries := append(append(base, f.caseworkEntries()...), f.pageEntries()...)
-	return append(append(entries, f.oversightEntries()...), f.statsEntries()...)
+	entries = append(append(entries, f.oversightEntries()...), f.statsEntries()...)
+	return append(append(append(entries, f.consentEntries()...), f.auditEntries()...), f.privacyEntries()...)
 }
 
 func matrixRouteKey(method, path string) string { return method + " " + path }

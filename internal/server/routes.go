@@ -145,6 +145,18 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/api/v1/exports/consultations", statsRead, a.ActivityExport, download},
 		// (end of statistics)
 
+		// data protection: consents
+		{get, "/api/v1/founders/:id/consents", domain.ActFounderConsent, a.Consents, limits{}},
+		{post, "/api/v1/founders/:id/consents", domain.ActFounderConsent, a.RecordConsent, limits{}},
+		// (end of consents)
+		// data protection: audit trail
+		{get, "/api/v1/audit", domain.ActAuditList, a.Audit, limits{}},
+		// (end of audit trail)
+		// data protection: Art. 15 export, Art. 17 erasure
+		{get, "/api/v1/founders/:id/export", domain.ActFounderPrivacy, a.FounderExport, limits{deadline: time.Minute}},
+		{post, "/api/v1/founders/:id/erase", domain.ActFounderPrivacy, a.EraseFounder, limits{deadline: time.Minute}},
+		// (end of export and erasure)
+
 		// pages
 		{get, "/", permPublic, p.Home, limits{}},
 		{get, "/static/*file", permPublic, p.Static, limits{}},
@@ -187,6 +199,16 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		// statistics pages
 		{get, "/stats", statsRead, p.Stats, limits{}},
 		// (end of statistics pages)
+		// data protection pages: consents
+		{post, "/cases/:id/consents", domain.ActFounderConsent, p.RecordConsent, limits{}},
+		// (end of consent pages)
+		// data protection pages: audit trail
+		{get, "/audit", domain.ActAuditList, p.Audit, limits{}},
+		// (end of audit pages)
+		// data protection pages: export, erasure
+		{get, "/founders/:id/export", domain.ActFounderPrivacy, p.FounderExport, limits{deadline: time.Minute}},
+		{post, "/cases/:id/erase", domain.ActFounderPrivacy, p.EraseFounder, limits{deadline: time.Minute}},
+		// (end of export and erasure pages)
 		// (end of pages)
 	}
 }

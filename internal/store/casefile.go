@@ -16,9 +16,9 @@ import (
 // read-only transaction so its parts agree: the case, its carrier and phase history,
 // what actor may do with it, one page of the timeline (starting at cursor before, or the
 // newest), the open follow-ups, the objects behind this page's timeline entries that
-// actor may edit, the advisors a coordinator may assign, and the names of the people
-// named. The read is audited as case.read, as the API's. ErrNotFound; ErrInvalid for a
-// bad cursor.
+// actor may edit, the advisors a coordinator may assign, the founder's consents (for
+// those with founder:consent), and the names of the people named. The read is audited
+// as case.read, as the API's. ErrNotFound; ErrInvalid for a bad cursor.
 func (s *Store) CaseFile(ctx context.Context, actor domain.Actor, id uuid.UUID, before string) (domain.CaseFile, error) {
 	var f domain.CaseFile
 	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
@@ -47,7 +47,20 @@ func (s *Store) readCaseFile(ctx context.Context, tx *sqlx.Tx, actor domain.Acto
 		Casework: may(domain.ActCaseworkWrite), Note: may(domain.ActNoteWrite), ReadNotes: may(domain.ActNoteRead),
 		EditConsultations: open && may(domain.ActConsultationEdit), EditNotes: open && may(domain.ActNoteEdit)}
 	f.Can.EditMilestones = open && f.Can.Casework
+	f.Can.Privacy = may(domain.ActFounderPrivacy)
+	if c.Founder.RestrictedAt != nil { // pseudonymised on request: kept, never changed
+		f.Can = domain.CaseRights{ReadNotes: f.Can.ReadNotes, Privacy: f.Can.Privacy}
+	}
+	f.Can.Audit = may(domain.ActAuditRead)
 	var err error
+	// Consents belong to the founder: shown to those who may record them.
+	if s.Scope(actor, domain.ActFounderConsent).Allows(c.Founder.CarrierID, advises) {
+		cs, err := founderConsents(ctx, tx, c.Founder.ID)
+		if err != nil {
+			return err
+		}
+		f.Consents = &cs
+	}
 	if f.Carrier, err = getCarrier(ctx, tx, c.CarrierID); err != nil {
 		return err
 	}

@@ -80,8 +80,15 @@ func (s *Store) lockCase(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, a
 	if c.Version != version {
 		return c, domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
 	}
+	if c.Founder.RestrictedAt != nil {
+		return c, errRestricted()
+	}
 	return c, nil
 }
+
+// errRestricted refuses a change to a founder who asked for erasure, or to their case
+// (Art. 18 GDPR: the data are only kept, no longer processed).
+func errRestricted() error { return domain.Errorf(domain.ErrConflict, "error.founder_restricted") }
 
 const isActiveAdvisor = `
 SELECT EXISTS (SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id

@@ -13,9 +13,11 @@ import (
 
 // Casework: consultations, notes, milestones and follow-ups of a case. Each method checks
 // the case (or the object's case) against the actor's scope under its lock, and applies
-// the rules: a closed case takes no new casework (ErrConflict, "error.case_closed"), only
-// authors edit consultations and notes (ErrForbidden, "error.only_author_edits"), others'
-// confidential notes do not exist (ErrNotFound), a follow-up's assignee may read the case.
+// the rules: a closed case takes no new casework (ErrConflict, "error.case_closed"), nor
+// does a case whose founder withdrew the consent to counselling (ErrConflict,
+// "error.consent_withdrawn"; see consents.go), only authors edit consultations and notes
+// (ErrForbidden, "error.only_author_edits"), others' confidential notes do not exist
+// (ErrNotFound), a follow-up's assignee may read the case.
 
 // workCase is what casework needs to know of its case, read inside the change.
 type workCase struct {
@@ -51,11 +53,15 @@ func (s *Store) workCaseInScope(ctx context.Context, q sqlx.QueryerContext, acto
 }
 
 // openCase reads and locks the case of a change within actor's scope for action:
-// ErrNotFound, or ErrConflict when it is closed.
+// ErrNotFound, or ErrConflict when it is closed or its founder withdrew the consent to
+// counselling ("error.consent_withdrawn").
 func (s *Store) openCase(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, action domain.Action, caseID uuid.UUID, lock, objectType string, id uuid.UUID) (workCase, error) {
 	c, err := s.workCaseInScope(ctx, tx, actor, action, caseID, lock, objectType, id)
 	if err == nil && c.Status == domain.StatusClosed {
 		err = domain.Errorf(domain.ErrConflict, "error.case_closed")
+	}
+	if err == nil {
+		err = counsellingAllowed(ctx, tx, caseID)
 	}
 	return c, err
 }
@@ -177,7 +183,8 @@ RETURNING id`
 // CreateConsultation logs a consultation by the actor into a case (casework:write), with
 // the case's phase at its date; FollowUpOn creates a follow-up for the lead advisor in
 // the same transaction. ErrInvalid; ErrNotFound; ErrConflict ("error.case_closed") for a
-// closed case; ErrInvalid for a reused Idempotency-Key.
+// closed case, "error.consent_withdrawn" when the founder withdrew the consent to
+// counselling; ErrInvalid for a reused Idempotency-Key.
 func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.ConsultationInput, idem *Idempotency) (domain.Consultation, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Consultation{}, err
@@ -335,7 +342,8 @@ UPDATE notes SET body = $2, confidential = $3, version = version + 1, updated_at
 )
 
 // CreateNote writes a note by the actor into a case (note:write). ErrInvalid;
-// ErrNotFound; ErrConflict for a closed case; ErrInvalid for a reused Idempotency-Key.
+// ErrNotFound; ErrConflict for a closed case or a withdrawn consent to counselling;
+// ErrInvalid for a reused Idempotency-Key.
 func (s *Store) CreateNote(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.NoteInput, idem *Idempotency) (domain.Note, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Note{}, err
@@ -435,7 +443,8 @@ WHERE id = $1 AND business_founded_on IS NULL`
 
 // CreateMilestone adds a milestone to a case (casework:write). An achieved
 // business_registered sets the case's business founded_on when it is empty (the case's
-// version moves on). ErrInvalid; ErrNotFound; ErrConflict for a closed case.
+// version moves on). ErrInvalid; ErrNotFound; ErrConflict for a closed case or a
+// withdrawn consent to counselling.
 func (s *Store) CreateMilestone(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.MilestoneInput, idem *Idempotency) (domain.Milestone, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Milestone{}, err
@@ -471,7 +480,8 @@ func foundedBy(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, c workCase,
 
 // UpdateMilestone changes a milestone (casework:write); edit gets the current values;
 // achieving business_registered sets the case's founded_on when empty. ErrNotFound;
-// ErrPreconditionFailed; ErrInvalid; ErrConflict for a closed case.
+// ErrPreconditionFailed; ErrInvalid; ErrConflict for a closed case or a withdrawn
+// consent to counselling.
 func (s *Store) UpdateMilestone(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.MilestoneInput]) (domain.Milestone, error) {
 	var out domain.Milestone
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -556,7 +566,8 @@ func (s *Store) mayRead(ctx context.Context, tx *sqlx.Tx, user uuid.UUID, c work
 
 // CreateFollowUp adds a follow-up to a case (casework:write) for the assignee (default:
 // the lead advisor), who must be someone who may read the case. ErrInvalid; ErrNotFound;
-// ErrConflict for a closed case; ErrInvalid for a reused Idempotency-Key.
+// ErrConflict for a closed case or a withdrawn consent to counselling; ErrInvalid for a
+// reused Idempotency-Key.
 func (s *Store) CreateFollowUp(ctx context.Context, actor domain.Actor, caseID uuid.UUID, in domain.FollowUpInput, idem *Idempotency) (domain.FollowUp, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.FollowUp{}, err

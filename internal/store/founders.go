@@ -13,7 +13,8 @@ import (
 const founderColumns = `f.id, f.carrier_id, f.given_name, f.family_name, f.birth_year, f.gender,
 f.email, f.phone, f.postcode, f.city, f.country_of_birth, f.nationalities, f.languages,
 f.german_level, f.education_isced, f.employment_status_at_entry, f.arrival_year,
-f.referral_source, f.disability, f.foreign_background, f.homeless, f.version, f.created_at, f.updated_at`
+f.referral_source, f.disability, f.foreign_background, f.homeless, f.restricted_at, f.version,
+f.created_at, f.updated_at`
 
 // founderDest lists the scan destinations in founderColumns' order.
 func founderDest(f *domain.Founder) []any {
@@ -21,7 +22,7 @@ func founderDest(f *domain.Founder) []any {
 		&f.Email, &f.Phone, &f.Postcode, &f.City, &f.CountryOfBirth, pq.Array(&f.Nationalities),
 		pq.Array(&f.Languages), &f.GermanLevel, &f.EducationISCED, &f.EmploymentStatusAtEntry,
 		&f.ArrivalYear, &f.ReferralSource, &f.Disability, &f.ForeignBackground, &f.Homeless,
-		&f.Version, &f.CreatedAt, &f.UpdatedAt}
+		&f.RestrictedAt, &f.Version, &f.CreatedAt, &f.UpdatedAt}
 }
 
 func normaliseFounder(f *domain.Founder) {
@@ -92,7 +93,9 @@ WHERE id = $1`
 
 // UpdateFounder changes a founder's data: edit gets the current data under the lock and
 // returns the new (the API merges a partial body into it). Needs case:update on the
-// founder. ErrNotFound; ErrPreconditionFailed for a stale version; ErrInvalid.
+// founder. ErrNotFound; ErrPreconditionFailed for a stale version; ErrInvalid, also
+// ("error.consent_required") for a special category stated while the consent to ESF+
+// reporting is withdrawn.
 func (s *Store) UpdateFounder(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.FounderData]) (domain.Founder, error) {
 	var out domain.Founder
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -103,8 +106,14 @@ func (s *Store) UpdateFounder(ctx context.Context, actor domain.Actor, id uuid.U
 		if f.Version != version {
 			return errStale()
 		}
+		if f.RestrictedAt != nil {
+			return errRestricted()
+		}
 		d, err := edit(f.FounderData)
 		if err := validEdit(&d, err, s.Today()); err != nil {
+			return err
+		}
+		if err := specialCategoriesAllowed(ctx, tx, id, d); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, updateFounder, id, d.GivenName, d.FamilyName,

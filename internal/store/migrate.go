@@ -48,3 +48,14 @@ func MigrationStatus(ctx context.Context, db *sql.DB, w io.Writer) error {
 	}
 	return nil
 }
+
+// MayAlterAuditTrail reports whether the store's role may update, delete or truncate
+// audit events — it should not: the server connects as a member of lotse_app.
+func (s *Store) MayAlterAuditTrail(ctx context.Context) (bool, error) {
+	var broad bool
+	err := s.DB.GetContext(ctx, &broad, `
+		SELECT has_table_privilege(current_user, 'audit_events', 'UPDATE')
+		    OR has_table_privilege(current_user, 'audit_events', 'DELETE')
+		    OR has_table_privilege(current_user, 'audit_events', 'TRUNCATE')`)
+	return broad, wrap(err, "checking the audit trail's privileges")
+}

@@ -42,6 +42,11 @@ type Store struct {
 	// stalled (caseload review, case list filter); 0 means
 	// domain.DefaultStalledAfterDays.
 	StalledAfterDays int
+	// RetentionUntil is the last day of the retention duty for counselling data (e.g.
+	// 31 December five years after the programme's last payment): until then an
+	// erasure request pseudonymises, after it the data are deleted. nil: no end known,
+	// everything is kept.
+	RetentionUntil *domain.Date
 }
 
 // membershipsChanged tells this instance that memberships changed (after commit).
@@ -172,10 +177,15 @@ type Idempotency struct {
 	Body  []byte
 }
 
+// A key is honoured for IdempotencyKept; after that it is free again (and the
+// retention job purges it), so a late reuse creates instead of answering an old object.
 const claimIdempotency = `
 INSERT INTO idempotency_keys (user_id, key, route, request_hash, resource_id)
 VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (user_id, key) DO NOTHING`
+ON CONFLICT (user_id, key) DO UPDATE
+SET route = excluded.route, request_hash = excluded.request_hash,
+    resource_id = excluded.resource_id, created_at = now()
+WHERE idempotency_keys.created_at < now() - $6::interval`
 
 const selectIdempotency = `
 SELECT route, request_hash, resource_id FROM idempotency_keys WHERE user_id = $1 AND key = $2`
@@ -193,7 +203,8 @@ func claim(ctx context.Context, tx *sqlx.Tx, user uuid.UUID, idem *Idempotency, 
 		return nil
 	}
 	hash := sha256.Sum256(append([]byte(idem.Route+"\n"), idem.Body...))
-	res, err := tx.ExecContext(ctx, claimIdempotency, user, idem.Key, idem.Route, hash[:], id)
+	res, err := tx.ExecContext(ctx, claimIdempotency, user, idem.Key, idem.Route, hash[:], id,
+		fmt.Sprintf("%d seconds", int64(IdempotencyKept.Seconds())))
 	if err != nil {
 		return err
 	}
