@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 GO ?= go
 GOLANGCI_VERSION := v2.15.0
-ADDR ?= :8080
+# make run listens on LOTSE_ADDR when set, else on ADDR (`make run ADDR=:9000`).
+ADDR ?= $(or $(LOTSE_ADDR),:8080)
 
 .PHONY: run test lint bench fuzz build fmt clean
 
@@ -19,15 +20,20 @@ run: build
 	  psql "$$base" -qc "DO \$$\$$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lotse_app') THEN CREATE ROLE lotse_app NOLOGIN; END IF; IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'lotse_server') THEN CREATE ROLE lotse_server LOGIN IN ROLE lotse_app; END IF; END \$$\$$" || exit 1; \
 	  owner=$${base%/*}/lotse?sslmode=disable; \
 	  export MIGRATION_DATABASE_URL=$$owner DATABASE_URL=$${owner/\/\/postgres@/\/\/lotse_server@}; \
+	else \
+	  scripts/createdb.sh "$${MIGRATION_DATABASE_URL:-$$DATABASE_URL}" || exit 1; \
 	fi; \
-	./bin/lotse migrate up && ./bin/lotse seed demo && \
-	echo "Lotse: open http://localhost$(ADDR)/ and sign in with one of the accounts above" && \
+	./bin/lotse migrate up && ./bin/lotse seed demo || exit 1; \
+	case "$(ADDR)" in :*) url="http://localhost$(ADDR)/";; *) url="http://$(ADDR)/";; esac; \
+	echo "Lotse: open $$url and sign in with one of the accounts above"; \
 	LOTSE_ADDR=$(ADDR) LOTSE_INSECURE_COOKIES=true LOTSE_SHUTDOWN_DELAY=0s exec ./bin/lotse serve
 
 # Every test, against a real PostgreSQL and a real browser; nothing is skipped.
+# (A failing helper script stops the target: `export X=$$(cmd)` would hide its status.)
 test:
-	@export TEST_DATABASE_URL=$${TEST_DATABASE_URL:-$$(scripts/postgres.sh)} || exit 1; \
-	export CHROMIUM=$$(scripts/chromium.sh) || exit 1; \
+	@if [ -z "$$TEST_DATABASE_URL" ]; then TEST_DATABASE_URL=$$(scripts/postgres.sh) || exit 1; fi; \
+	CHROMIUM=$$(scripts/chromium.sh) || exit 1; \
+	export TEST_DATABASE_URL CHROMIUM; \
 	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
 
 lint:
