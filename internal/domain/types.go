@@ -3,6 +3,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -102,10 +103,12 @@ func (in *UserInput) Check(p *Problems, _ Date) {
 	}
 }
 
-// SignInInput is an e-mail and a password to sign in with.
+// SignInInput is an e-mail and a password to sign in with, and for an account with a
+// second factor a current code of the authenticator app or an unused recovery code.
 type SignInInput struct {
 	Email    string `json:"email" validate:"required,max=254"`
 	Password string `json:"password" validate:"required,max=1024"`
+	OTP      string `json:"otp" validate:"max=64"`
 }
 
 // PasswordChange is a user's change of their own password. Confirm, when given (the
@@ -210,7 +213,16 @@ func (f *FounderData) Check(p *Problems, today Date) {
 	if f.ArrivalYear != nil && *f.ArrivalYear > today.Year() {
 		p.Add("founder.arrival_year", "error.year_in_future")
 	}
+	if f.ArrivalYear != nil && f.BirthYear != nil && *f.ArrivalYear < *f.BirthYear {
+		p.Add("founder.arrival_year", "error.arrival_before_birth")
+	}
+	// Founders are counselled where they live, in Germany: five-digit postcodes.
+	if f.Postcode != nil && !germanPostcode.MatchString(*f.Postcode) {
+		p.Add("founder.postcode", "error.postcode_format")
+	}
 }
+
+var germanPostcode = regexp.MustCompile(`^[0-9]{5}$`)
 
 // Business is what the case is about.
 type Business struct {
@@ -399,10 +411,13 @@ type Token struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// TokenInput creates a personal API token.
+// TokenInput creates a personal API token. Password is the creator's current password:
+// a token acts with every right of its owner, so a session alone (perhaps left open) does
+// not suffice to make one.
 type TokenInput struct {
 	Name      string `json:"name" validate:"required,max=100"`
 	ExpiresOn *Date  `json:"expires_on"`
+	Password  string `json:"password" validate:"required,max=1024"`
 }
 
 // Normalise trims the name.
