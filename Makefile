@@ -58,9 +58,10 @@ bench: build
 FUZZTIME ?= 30s
 fuzz:
 	@for t in FuzzIntake; do $(GO) test ./internal/api -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
-	@$(GO) test ./internal/httpx -run '^$$' -fuzz '^FuzzCaseFilter$$' -fuzztime $(FUZZTIME)
-	@$(GO) test ./internal/domain -run '^$$' -fuzz '^FuzzPasswordPolicy$$' -fuzztime $(FUZZTIME)
-	@for t in FuzzCursor FuzzDate; do $(GO) test ./internal/store -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in FuzzCaseFilter FuzzScreen FuzzScreenForm FuzzScreenJSON FuzzAuditFilter; do $(GO) test ./internal/httpx -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in FuzzPasswordPolicy FuzzParseDate; do $(GO) test ./internal/domain -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in FuzzCursor FuzzDate FuzzKeyset FuzzTimelineCursor FuzzAuditCursor; do $(GO) test ./internal/store -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
+	@for t in FuzzCSVCell FuzzWriterRoundTrip; do $(GO) test ./internal/export -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) || exit 1; done
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

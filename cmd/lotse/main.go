@@ -155,6 +155,9 @@ func serverConfig() (server.Config, error) {
 	if v := os.Getenv("LOTSE_INSECURE_COOKIES"); v == "true" {
 		cfg.SecureCookies = false
 	}
+	if v := os.Getenv("LOTSE_METRICS_PUBLIC"); v == "true" {
+		cfg.MetricsPublic = true
+	}
 	return cfg, nil
 }
 
@@ -217,8 +220,14 @@ func serve(ctx context.Context) error {
 		return err
 	case <-ctx.Done():
 	}
-	// Graceful shutdown: readiness fails first so the load balancer stops sending, then
-	// in-flight requests finish.
+	// Graceful shutdown: readiness fails first so the load balancer stops sending, and
+	// from now on every answer closes its connection (server.Handler): a keep-alive
+	// client gets the whole answer to its next request with "Connection: close" and
+	// sends the one after on a new connection — to another instance behind a load
+	// balancer, or here until the listener closes. Not hs.SetKeepAlivesEnabled(false):
+	// it closes every idle connection at once, and a client about to reuse one loses
+	// that request (shutdown_test.go saw it). After the delay, Shutdown closes the
+	// listener and the connections idle since, and waits for the requests in flight.
 	srv.SetReady(false)
 	drain := envDuration("LOTSE_SHUTDOWN_DELAY", 5*time.Second)
 	slog.Info("shutting down", "drain", drain.String())

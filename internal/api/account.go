@@ -61,7 +61,8 @@ func (a *API) Tokens(c *gin.Context) error {
 	return nil
 }
 
-// CreateToken is POST /api/v1/me/tokens; the secret is in this answer only.
+// CreateToken is POST /api/v1/me/tokens with the caller's current password; the secret
+// is in this answer only (a replay of its Idempotency-Key is 409).
 func (a *API) CreateToken(c *gin.Context) error {
 	var in domain.TokenInput
 	if err := httpx.Bind(c, &in); err != nil {
@@ -71,7 +72,10 @@ func (a *API) CreateToken(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.Store.CreateToken(c.Request.Context(), httpx.Actor(c), in, httpx.NewTokenSecret(), idem)
+	if idem != nil {
+		idem.Body = tokenRequestHash(in)
+	}
+	t, err := a.Store.CreateToken(c.Request.Context(), httpx.Actor(c), in, httpx.NewTokenSecret(), idem, a.Limits)
 	if err != nil {
 		return err
 	}

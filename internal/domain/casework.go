@@ -109,6 +109,16 @@ type Note struct {
 	UpdatedAt    time.Time `json:"updated_at" db:"updated_at"`
 }
 
+// NoteRevision is an earlier text of an edited note: version is the note's version
+// that had it.
+type NoteRevision struct {
+	NoteID       uuid.UUID `json:"note_id" db:"note_id"`
+	Version      int       `json:"version" db:"version"`
+	Body         string    `json:"body" db:"body"`
+	Confidential bool      `json:"confidential" db:"confidential"`
+	EditedAt     time.Time `json:"edited_at" db:"edited_at"`
+}
+
 // NoteInput writes or edits a note.
 type NoteInput struct {
 	Body         string `json:"body" validate:"required,max=20000"`
@@ -272,11 +282,14 @@ type TimelineItem struct {
 	Mode            string   `json:"mode,omitempty"`
 	Topics          []string `json:"topics,omitempty"`
 	Summary         string   `json:"summary,omitempty"`
+	NextSteps       *string  `json:"next_steps,omitempty"`
+	Languages       []string `json:"languages,omitempty"`
+	Interpreter     *bool    `json:"interpreter,omitempty"`
 	Phase           string   `json:"phase,omitempty"`
 	// note
 	Body         string `json:"body,omitempty"`
 	Confidential *bool  `json:"confidential,omitempty"`
-	// milestone
+	// milestone (Note also: a status change's closing note)
 	Type       string  `json:"type,omitempty"`
 	TargetOn   *Date   `json:"target_on,omitempty"`
 	AchievedOn *Date   `json:"achieved_on,omitempty"`
@@ -334,6 +347,9 @@ type CaseFile struct {
 	// consultations they may edit, every note shown, the milestones they may change.
 	Consultations map[string]Consultation
 	Notes         map[string]Note
+	// NoteRevisions are the earlier texts of this page's edited notes, newest first;
+	// a confidential earlier text only for the note's author.
+	NoteRevisions map[string][]NoteRevision
 	Milestones    map[string]Milestone
 	Names         map[uuid.UUID]string
 	// Consents are the founder's consents, for a viewer who may record them

@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -47,6 +48,9 @@ type Error struct {
 	// Denial, on a not-found answer, records that the object exists outside the caller's
 	// scope: the caller sees the same 404, the HTTP side audits the refusal.
 	Denial *Denial
+	// RetryAfter, on a throttled answer, is how long until another attempt may be
+	// checked (the HTTP side sends it as Retry-After); 0 when unknown.
+	RetryAfter time.Duration
 }
 
 // Denial is a refused access to one object, for the audit trail.

@@ -19,7 +19,8 @@ import (
 
 const ctxBody = "lotse.body"
 
-// ReadJSON reads the request body of a JSON request, refusing other content types.
+// ReadJSON reads the request body of a JSON request, refusing other content types and
+// bodies whose strings are not text (ScreenJSON: 422 naming the member).
 func ReadJSON(c *gin.Context) ([]byte, error) {
 	if b, ok := c.Get(ctxBody); ok {
 		return b.([]byte), nil
@@ -35,6 +36,9 @@ func ReadJSON(c *gin.Context) ([]byte, error) {
 			return nil, domain.Errorf(domain.ErrTooLarge, "error.body_too_large")
 		}
 		return nil, domain.Errorf(domain.ErrBadRequest, "error.malformed_json")
+	}
+	if err := ScreenJSON(b); err != nil {
+		return nil, err
 	}
 	c.Set(ctxBody, b)
 	return b, nil
@@ -61,7 +65,7 @@ func DecodeJSON(b []byte, dst any) error {
 				Fields: []domain.FieldError{{Field: name, Message: "error.unknown_field"}}}
 		case strings.Contains(err.Error(), "date must be"), strings.Contains(err.Error(), "invalid UUID"):
 			return &domain.Error{Code: domain.ErrInvalid, Message: "error.invalid",
-				Fields: []domain.FieldError{{Field: badField(b, reflect.TypeOf(dst)), Message: "validation.format"}}}
+				Fields: []domain.FieldError{{Field: badField(b, reflect.TypeOf(dst)), Message: domain.DateProblem(err)}}}
 		}
 		return domain.Errorf(domain.ErrBadRequest, "error.malformed_json")
 	}
@@ -188,7 +192,7 @@ func Idempotency(c *gin.Context) (*store.Idempotency, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &store.Idempotency{Key: key, Route: c.Request.Method + " " + c.FullPath() + " " + c.Param("id"), Body: b}, nil
+	return &store.Idempotency{Key: key, Route: c.Request.Method + " " + c.FullPath() + " " + c.Param("id"), Body: withoutSecrets(b)}, nil
 }
 
 // PrefixFields puts prefix before the field names of a decoding error of a nested object.

@@ -65,16 +65,18 @@ func Actor(c *gin.Context) domain.Actor {
 }
 
 // StartSession signs the browser in as cred's user: a fresh session token (no
-// fixation), bound to the user's session epoch.
+// fixation), bound to the user's session epoch, and recorded as one of the user's
+// sessions.
 func (e *Env) StartSession(c *gin.Context, cred store.Credentials) error {
 	ctx := c.Request.Context()
+	previous := e.Sessions.Token(ctx)
 	if err := e.Sessions.RenewToken(ctx); err != nil {
 		return err
 	}
 	e.Sessions.Put(ctx, SessUser, cred.ID.String())
 	e.Sessions.Put(ctx, SessEpoch, cred.SessionEpoch)
 	SetUser(c, cred.ID)
-	return nil
+	return e.recordSession(c, cred.ID, previous)
 }
 
 // SignOut ends the session, audited.
@@ -82,6 +84,9 @@ func (e *Env) SignOut(c *gin.Context) error {
 	ctx := c.Request.Context()
 	if u, ok := CurrentUser(c); ok {
 		_ = e.Store.Audit(ctx, Actor(c), store.Event{Action: "auth.logout", ObjectType: "user", ObjectID: &u})
+	}
+	if err := e.Store.ForgetSession(ctx, e.Sessions.Token(ctx)); err != nil {
+		return err
 	}
 	return e.Sessions.Destroy(ctx)
 }

@@ -36,10 +36,13 @@ const ProblemType = "https://lotse.iq-netzwerk.de/problems/"
 
 // Problem is an RFC 9457 problem document.
 type Problem struct {
-	Type   string         `json:"type"`
-	Title  string         `json:"title"`
-	Status int            `json:"status"`
-	Detail string         `json:"detail"`
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	// Code is the message id of the detail (e.g. "error.otp_required"): stable, for
+	// clients that act on the kind of problem, whatever the language of the detail.
+	Code   string         `json:"code,omitempty"`
 	Errors []ProblemField `json:"errors,omitempty"`
 }
 
@@ -85,6 +88,7 @@ func (env *Env) WriteProblem(c *gin.Context, e *domain.Error) {
 		Title:  env.T(c, "status."+string(e.Code), nil),
 		Status: status,
 		Detail: env.T(c, e.Message, nil),
+		Code:   e.Message,
 	}
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: env.T(c, f.Message, map[string]any{"Param": f.Param})})

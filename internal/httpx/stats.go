@@ -51,17 +51,17 @@ func ReadReportQuery(c *gin.Context, today domain.Date) (ReportQuery, error) {
 	return q, p.Err()
 }
 
-// QueryDate reads the calendar day of the query parameter key ("YYYY-MM-DD", years 1900
-// to 9999): nil when it is absent, and when it cannot be read, which is added to p
-// (validation.format).
+// QueryDate reads the calendar day of the query parameter key ("YYYY-MM-DD", a day
+// domain.ParseDate takes): nil when it is absent, and when it cannot be read, which is
+// added to p (validation.format, or validation.date_range out of range).
 func QueryDate(c *gin.Context, key string, p *domain.Problems) *domain.Date {
 	v := c.Query(key)
 	if v == "" {
 		return nil
 	}
 	day, err := domain.ParseDate(v)
-	if err != nil || day.Year() < 1900 || day.Year() > 9999 {
-		p.Add(key, "validation.format")
+	if err != nil {
+		p.Add(key, domain.DateProblem(err))
 		return nil
 	}
 	return &day

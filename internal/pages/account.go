@@ -16,6 +16,7 @@ type accountView struct {
 	Carriers map[string]string // carrier id → name, for the role list
 	Tokens   []domain.Token
 	NewToken *domain.Token // just created: its secret is shown this once
+	Sessions []domain.Session
 	Form     string
 	Values   url.Values
 	Problem  formProblem
@@ -54,6 +55,9 @@ func (s *Pages) renderAccount(c *gin.Context, status int, v accountView) error {
 	if v.Tokens, err = s.Store.Tokens(c.Request.Context(), id); err != nil {
 		return err
 	}
+	if v.Sessions, err = s.Store.Sessions(c.Request.Context(), httpx.Actor(c), s.SessionToken(c)); err != nil {
+		return err
+	}
 	carriers, err := s.Store.Carriers(c.Request.Context())
 	if err != nil {
 		return err
@@ -77,9 +81,9 @@ func (s *Pages) accountProblem(c *gin.Context, form string, values url.Values, e
 }
 
 // ChangePassword is POST /account/password: the use case checks the current password
-// (throttled like sign-in), stores the new one and ends every session of the user; this
-// browser's session is signed in again under the new session epoch, so the person who
-// just changed the password stays signed in here.
+// (throttled like sign-in), stores the new one, ends every session of the user and
+// revokes their API tokens; this browser's session is signed in again under the new
+// session epoch, so the person who just changed the password stays signed in here.
 func (s *Pages) ChangePassword(c *gin.Context) error {
 	ctx := c.Request.Context()
 	form := postedForm(c)
@@ -89,23 +93,30 @@ func (s *Pages) ChangePassword(c *gin.Context) error {
 	if err != nil {
 		return s.accountProblem(c, "password", url.Values{} /* never echo passwords */, err)
 	}
-	if err := s.Sessions.RenewToken(ctx); err != nil {
+	if err := s.RenewSession(c, epoch); err != nil {
 		return err
 	}
-	s.Sessions.Put(ctx, httpx.SessEpoch, epoch)
 	return s.redirectFlash(c, "/account", "flash.password_changed")
 }
 
-// CreateToken is POST /account/tokens: a personal API token whose secret is shown once,
-// on this answer only (it is kept nowhere but as a hash).
+// CreateToken is POST /account/tokens with the current password: a personal API token
+// whose secret is shown once, on this answer only (it is kept nowhere but as a hash).
 func (s *Pages) CreateToken(c *gin.Context) error {
 	form := postedForm(c)
 	var p domain.Problems
-	in := domain.TokenInput{Name: form.Get("name"), ExpiresOn: optDate(&p, form, "expires_on")}
-	if err := p.Err(); err != nil {
+	in := domain.TokenInput{Name: form.Get("name"), ExpiresOn: optDate(&p, form, "expires_on"), Password: form.Get("password")}
+	form.Del("password") // never shown again
+	if err := s.inputProblems(p, &in); err != nil {
 		return s.accountProblem(c, "token", form, err)
 	}
-	t, err := s.Store.CreateToken(c.Request.Context(), httpx.Actor(c), in, httpx.NewTokenSecret(), nil)
+	idem, err := formOnce(c, form)
+	if err != nil {
+		return s.accountProblem(c, "token", form, err)
+	}
+	t, err := s.Store.CreateToken(c.Request.Context(), httpx.Actor(c), in, httpx.NewTokenSecret(), idem, s.Limits)
+	if tokenSentAgain(err) {
+		return s.redirectFlash(c, "/account#tokens", "flash.token_already_created")
+	}
 	if err != nil {
 		return s.accountProblem(c, "token", form, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
+	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
 // Administration pages: carriers, accounts and their role memberships. They show no
@@ -63,7 +64,11 @@ func (s *Pages) renderCarriers(c *gin.Context, status int, values url.Values, p 
 func (s *Pages) CreateCarrier(c *gin.Context) error {
 	form := postedForm(c)
 	in := domain.CarrierInput{Name: form.Get("name"), ShortName: form.Get("short_name")}
-	if _, err := s.Store.CreateCarrier(c.Request.Context(), httpx.Actor(c), in, nil); err != nil {
+	idem, err := formOnce(c, form)
+	if err == nil {
+		_, err = s.Store.CreateCarrier(c.Request.Context(), httpx.Actor(c), in, idem)
+	}
+	if err != nil {
 		p, ok := s.formProblemOf(c, err)
 		if !ok {
 			return err
@@ -125,9 +130,13 @@ func (s *Pages) CreateUser(c *gin.Context) error {
 		}
 	}
 	err := p.Err()
+	var idem *store.Idempotency
+	if err == nil {
+		idem, err = formOnce(c, form)
+	}
 	var u domain.User
 	if err == nil {
-		u, err = s.Store.CreateUser(c.Request.Context(), httpx.Actor(c), in, []domain.Membership{m}, nil)
+		u, err = s.Store.CreateUser(c.Request.Context(), httpx.Actor(c), in, []domain.Membership{m}, idem)
 	}
 	if err != nil {
 		// The form has one role: the store's roles[0].x is its field x.

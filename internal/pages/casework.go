@@ -19,7 +19,11 @@ func (s *Pages) CreateConsultation(c *gin.Context) error {
 		if err := s.inputProblems(p, &in); err != nil {
 			return err
 		}
-		_, err := s.Store.CreateConsultation(c.Request.Context(), httpx.Actor(c), id, in, nil)
+		idem, err := formOnce(c, f)
+		if err != nil {
+			return err
+		}
+		_, err = s.Store.CreateConsultation(c.Request.Context(), httpx.Actor(c), id, in, idem)
 		return err
 	})
 }
@@ -54,7 +58,11 @@ func consultationForm(f url.Values) (domain.ConsultationInput, domain.Problems) 
 func (s *Pages) CreateNote(c *gin.Context) error {
 	return s.caseForm(c, "note", "timeline", "flash.note_written", func(id uuid.UUID, f url.Values) error {
 		in := domain.NoteInput{Body: f.Get("body"), Confidential: f.Get("confidential") == "true"}
-		_, err := s.Store.CreateNote(c.Request.Context(), httpx.Actor(c), id, in, nil)
+		idem, err := formOnce(c, f)
+		if err != nil {
+			return err
+		}
+		_, err = s.Store.CreateNote(c.Request.Context(), httpx.Actor(c), id, in, idem)
 		return err
 	})
 }
@@ -68,7 +76,11 @@ func (s *Pages) CreateMilestone(c *gin.Context) error {
 		if err := s.inputProblems(p, &in); err != nil {
 			return err
 		}
-		_, err := s.Store.CreateMilestone(c.Request.Context(), httpx.Actor(c), id, in, nil)
+		idem, err := formOnce(c, f)
+		if err != nil {
+			return err
+		}
+		_, err = s.Store.CreateMilestone(c.Request.Context(), httpx.Actor(c), id, in, idem)
 		return err
 	})
 }
@@ -84,7 +96,11 @@ func (s *Pages) CreateFollowUp(c *gin.Context) error {
 		if err := s.inputProblems(p, &in); err != nil {
 			return err
 		}
-		_, err := s.Store.CreateFollowUp(c.Request.Context(), httpx.Actor(c), id, in, nil)
+		idem, err := formOnce(c, f)
+		if err != nil {
+			return err
+		}
+		_, err = s.Store.CreateFollowUp(c.Request.Context(), httpx.Actor(c), id, in, idem)
 		return err
 	})
 }

@@ -32,7 +32,11 @@ func (s *Pages) RecordConsent(c *gin.Context) error {
 		if err := s.inputProblems(p, &in); err != nil {
 			return err
 		}
-		_, err = s.Store.RecordConsent(ctx, actor, founder, in, nil)
+		idem, err := formOnce(c, f)
+		if err != nil {
+			return err
+		}
+		_, err = s.Store.RecordConsent(ctx, actor, founder, in, idem)
 		return err
 	})
 }

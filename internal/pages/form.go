@@ -80,6 +80,7 @@ type formProblem struct {
 // conflict such as a closed case) into a formProblem; ok is false for every other error,
 // which the caller answers with s.fail.
 func (s *Pages) formProblemOf(c *gin.Context, err error) (formProblem, bool) {
+	err = formTokenProblem(err)
 	var e *domain.Error
 	if !errors.As(err, &e) {
 		return formProblem{}, false
@@ -140,7 +141,7 @@ func optDate(p *domain.Problems, form url.Values, key string) *domain.Date {
 	}
 	d, err := domain.ParseDate(v)
 	if err != nil {
-		p.Add(key, "validation.format")
+		p.Add(key, domain.DateProblem(err))
 		return nil
 	}
 	return &d

@@ -10,6 +10,7 @@ import (
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
+	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
 // intakeView is the data of the intake form "Neue Gründungsperson".
@@ -117,9 +118,13 @@ func (s *Pages) IntakeSubmit(c *gin.Context) error {
 	form := postedForm(c)
 	in, p := intakeFromForm(form)
 	err := s.inputProblems(p, &in)
+	var idem *store.Idempotency
+	if err == nil {
+		idem, err = formOnce(c, form)
+	}
 	var cs domain.Case
 	if err == nil {
-		cs, err = s.Store.CreateCase(c.Request.Context(), httpx.Actor(c), in, nil)
+		cs, err = s.Store.CreateCase(c.Request.Context(), httpx.Actor(c), in, idem)
 	}
 	if err != nil {
 		p, ok := s.formProblemOf(c, err)

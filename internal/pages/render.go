@@ -10,6 +10,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
@@ -53,6 +54,8 @@ func New(env *httpx.Env) (*Pages, error) {
 		"rank":   domain.PhaseRank,
 		"isTrue": func(b *bool) bool { return b != nil && *b },
 		"deref":  derefDate,
+		// a fresh one-time token for each creating form (partial "once"; once.go)
+		"formToken": newFormToken,
 	}
 	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
 	if err != nil {
@@ -259,11 +262,19 @@ func (s *Pages) Login(c *gin.Context) error {
 	return s.render(c, http.StatusOK, "login", "login.title", map[string]any{"Next": SafeNext(c.Query("next"))})
 }
 
-// SafeNext accepts only local paths as the page to return to after sign-in; without
-// one, "/" sends each role to where its work is.
+// SafeNext accepts only absolute paths of this site as the page to return to after
+// sign-in: one leading "/" (not "//", which browsers read as another host), no
+// backslash (browsers read "/\" as "//"), no control character (browsers drop tabs and
+// line breaks from URLs, so "/\t/evil" would become "//evil"), valid UTF-8. Anything
+// else, and no next at all, gives "/", which sends each role to where its work is.
 func SafeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if len(next) == 0 || next[0] != '/' || (len(next) > 1 && next[1] == '/') || !utf8.ValidString(next) {
 		return "/"
+	}
+	for i := 0; i < len(next); i++ {
+		if b := next[i]; b < 0x20 || b == 0x7f || b == '\\' {
+			return "/"
+		}
 	}
 	return next
 }
@@ -276,6 +287,9 @@ func (s *Pages) LoginSubmit(c *gin.Context) error {
 	if err == nil {
 		err = s.StartSession(c, cred)
 	}
+	if codeNeeded(err) { // the password was right; the code comes in a second step (totp.go)
+		return s.startSecondStep(c, cred, next)
+	}
 	if err != nil {
 		e := httpx.AppError(c, err)
 		switch e.Code {
@@ -286,7 +300,7 @@ func (s *Pages) LoginSubmit(c *gin.Context) error {
 		if e.Code == domain.ErrInvalid {
 			e = domain.Errorf(domain.ErrUnauthorized, "error.login_failed")
 		}
-		return s.render(c, httpx.StatusOf[e.Code], "login", "login.title", map[string]any{"Next": next, "Email": in.Email, "Error": e.Message})
+		return s.render(c, httpx.StatusOf[e.Code], "login", "login.title", map[string]any{"Next": next, "Email": in.Email, "Error": s.signInError(c, e)})
 	}
 	c.Redirect(http.StatusSeeOther, next)
 	return nil

@@ -63,7 +63,7 @@ var demoAccounts = []demoAccount{
 	{"koordination.nord@lotse.example", "Thomas Brandt", domain.RoleCoordinator, 1, []string{"de"}, "coordinator, Migrantenökonomie Nord"},
 	{"berater.sued@lotse.example", "Farid Haidari", domain.RoleAdvisor, 2, []string{"de", "fa", "ps"}, "advisor, Unternehmerinnen-Netzwerk Süd"},
 	{"programm@lotse.example", "Dr. Sabine Keller", domain.RoleProgrammeManager, -1, []string{"de", "en"}, "programme manager"},
-	{"admin@lotse.example", "Lotse Administration", domain.RoleAdmin, -1, []string{"de"}, "administrator"},
+	{"admin@lotse.example", "Lotse Administration", domain.RoleAdmin, -1, []string{"de"}, "administrator (sets up a second factor at the first sign-in)"},
 }
 
 func demo(ctx context.Context, st *store.Store) error {

@@ -139,7 +139,7 @@ func TestPersonalAPITokens(t *testing.T) {
 		ExpiresOn *string `json:"expires_on"`
 	}
 	tomorrow := domain.DayOf(time.Now()).AddDate(0, 0, 1).Format(domain.DateLayout)
-	cl.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "Skript", "expires_on": tomorrow}).JSON(t, &tok)
+	cl.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "Skript", "expires_on": tomorrow, "password": testenv.Password}).JSON(t, &tok)
 	if tok.Token == "" || tok.Name != "Skript" || tok.ExpiresOn == nil || *tok.ExpiresOn != tomorrow {
 		t.Fatalf("%+v", tok)
 	}
@@ -180,7 +180,7 @@ func TestPersonalAPITokens(t *testing.T) {
 		}
 	})
 	t.Run("expiry_must_lie_in_the_future", func(t *testing.T) {
-		mustProblem(t, cl.Do("POST", "/api/v1/me/tokens", map[string]any{"name": "x", "expires_on": domain.DayOf(time.Now()).Format(domain.DateLayout)}), 422)
+		mustProblem(t, cl.Do("POST", "/api/v1/me/tokens", map[string]any{"name": "x", "expires_on": domain.DayOf(time.Now()).Format(domain.DateLayout), "password": testenv.Password}), 422)
 	})
 	t.Run("wrong_or_malformed_token_401", func(t *testing.T) {
 		mustProblem(t, bearer(tok.Token+"x").Do("GET", "/api/v1/me", nil), 401)
@@ -191,7 +191,7 @@ func TestPersonalAPITokens(t *testing.T) {
 	})
 	t.Run("expired_token_401", func(t *testing.T) {
 		var old struct{ ID, Token string }
-		cl.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "alt", "expires_on": tomorrow}).JSON(t, &old)
+		cl.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "alt", "expires_on": tomorrow, "password": testenv.Password}).JSON(t, &old)
 		bearer(old.Token).Must(200, "GET", "/api/v1/me", nil)
 		// Let it expire: yesterday was its last day.
 		if _, err := app.DB.Store.DB.Exec(`UPDATE api_tokens SET expires_on = current_date - 1 WHERE id = $1`, old.ID); err != nil {
@@ -265,7 +265,7 @@ func TestDeactivationEndsSessionsAndTokens(t *testing.T) {
 	cl := app.SignIn(t, "leaving@x.de")
 	other := app.SignIn(t, "leaving@x.de") // a second session, e.g. another browser
 	var tok struct{ Token string }
-	cl.Must(201, "POST", "/api/v1/me/tokens", map[string]any{"name": "x"}).JSON(t, &tok)
+	cl.Must(201, "POST", "/api/v1/me/tokens", tokenBody("x")).JSON(t, &tok)
 	bearer := app.Anonymous(t)
 	bearer.Header.Set("Authorization", "Bearer "+tok.Token)
 	bearer.Must(200, "GET", "/api/v1/me", nil)
@@ -305,7 +305,7 @@ func TestPasswordChangeEndsSessions(t *testing.T) {
 	}
 	mustProblem(t, cl.Do("GET", "/api/v1/me", nil), 401)
 	mustProblem(t, app.Anonymous(t).Do("POST", "/api/v1/session", map[string]string{"email": "p@x.de", "password": testenv.Password}), 401)
-	app.Anonymous(t).Must(200, "POST", "/api/v1/session", map[string]string{"email": "p@x.de", "password": newPassword})
+	app.Anonymous(t).Must(200, "POST", "/api/v1/session", map[string]string{"email": "p@x.de", "password": newPassword, "otp": app.OTP(t, "p@x.de")})
 	if auditCount(t, app, "auth.password_change", &id) != 1 {
 		t.Fatal("password change not audited")
 	}

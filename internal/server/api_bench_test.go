@@ -54,7 +54,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 		b.Fatal(err)
 	}
 	e.token = newSecret()
-	if _, err := db.Store.CreateToken(ctx, domain.Actor{UserID: e.user}, domain.TokenInput{Name: "bench"}, e.token, nil); err != nil {
+	if _, err := db.Store.CreateToken(ctx, domain.Actor{UserID: e.user}, domain.TokenInput{Name: "bench", Password: seed.ScalePassword}, e.token, nil, testLimits); err != nil {
 		b.Fatal(err)
 	}
 	return e

@@ -8,6 +8,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 )
 
 // OpenAPI is the API description served at /api/v1/openapi.yaml.
@@ -33,7 +35,13 @@ func (s *Server) readyz(c *gin.Context) error {
 	return nil
 }
 
+// metricsHandler serves /metrics on the main listener only with Config.MetricsPublic:
+// otherwise the route answers as if it did not exist (404), and the metrics are on the
+// separate address (LOTSE_METRICS_ADDR) that only the monitoring reaches.
 func (s *Server) metricsHandler(c *gin.Context) error {
+	if !s.cfg.MetricsPublic {
+		return domain.NotFound()
+	}
 	promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}).ServeHTTP(c.Writer, c.Request)
 	return nil
 }

@@ -9,11 +9,13 @@ import (
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
+	"github.com/iq-migrantenoekonomie/lotse/internal/pages"
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
 // authenticate finds the user of the request, from the session cookie or a bearer token.
-// A session of a deactivated user, or one from before a password change, is destroyed.
+// A session of a deactivated user, one from before a password change, and one ended
+// from the list of sessions is destroyed.
 func (s *Server) authenticate(c *gin.Context) {
 	if opsPaths[c.Request.URL.Path] {
 		return
@@ -49,16 +51,37 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	cred, err := s.env.Store.CredentialsByID(ctx, id)
+	var live bool
+	if err == nil && cred.Active && cred.SessionEpoch == s.env.Sessions.GetInt(ctx, httpx.SessEpoch) {
+		// Ended from another browser? Then its row is gone (see store.TouchSession).
+		live, err = s.env.Store.TouchSession(ctx, id, s.env.Sessions.Token(ctx))
+	}
 	switch {
 	case err != nil && domain.ErrorCode(err) != domain.ErrNotFound:
 		s.fail(c, err)
 		return
-	case err != nil || !cred.Active || cred.SessionEpoch != s.env.Sessions.GetInt(ctx, httpx.SessEpoch):
+	case !live:
+		_ = s.env.Store.ForgetSession(ctx, s.env.Sessions.Token(ctx))
 		_ = s.env.Sessions.Destroy(ctx)
 	default:
 		httpx.SetUser(c, id)
 	}
 	c.Next()
+}
+
+// enrolmentRoutes are what a user whose roles need a second factor
+// (domain.SecondFactorAction) reaches before they have set one up: its enrolment and
+// signing out. Every other route sends them to the enrolment page (API: 403
+// error.second_factor_required), with a session as with an API token.
+var enrolmentRoutes = map[string]bool{
+	"GET /account/second-factor":              true,
+	"POST /account/second-factor/enrolment":   true,
+	"POST /account/second-factor":             true,
+	"POST /logout":                            true,
+	"GET /api/v1/me/second-factor":            true,
+	"POST /api/v1/me/second-factor/enrolment": true,
+	"POST /api/v1/me/second-factor":           true,
+	"DELETE /api/v1/session":                  true,
 }
 
 // guard enforces a route's permission: 401 without a user, 403 when no role of the user
@@ -77,6 +100,22 @@ func (s *Server) guard(r route) gin.HandlerFunc {
 			}
 			s.fail(c, domain.Errorf(domain.ErrUnauthorized, "error.unauthorized"))
 			return
+		}
+		if !enrolmentRoutes[r.method+" "+r.path] {
+			missing, err := s.env.Store.SecondFactorMissing(c.Request.Context(), user)
+			if err != nil {
+				s.fail(c, err)
+				return
+			}
+			if missing { // an administrator without a second factor: enrolment first
+				if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+					c.Redirect(303, pages.SecondFactorPath)
+					c.Abort()
+					return
+				}
+				s.fail(c, domain.Errorf(domain.ErrForbidden, "error.second_factor_required"))
+				return
+			}
 		}
 		if r.perm == permSignedIn {
 			return

@@ -414,6 +414,7 @@ func TestBrowserAccountTokensAndPassword(t *testing.T) {
 	b.checkA11y("account")
 
 	b.fill("#token-name", "Auswertungsskript")
+	b.fill("#token-password", testenv.Password)
 	b.submit("form[action='/account/tokens'] button[type=submit]")
 	secret := value(b, "token", chromedpValue("#new-token"))
 	if !strings.HasPrefix(secret, "lotse_") {

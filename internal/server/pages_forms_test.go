@@ -63,7 +63,7 @@ func TestPageForms(t *testing.T) {
 	})
 	t.Run("intake_reports_every_bad_field_at_once", func(t *testing.T) {
 		r := postForm(adv, "/cases/new", url.Values{"founder.given_name": {"X"}, "founder.birth_year": {"neunzehn"},
-			"founder.languages": {"xx"}, "founder.country_of_birth": {"Syrien"}, "business.founded_on": {"2999-01-01"}})
+			"founder.languages": {"xx"}, "founder.country_of_birth": {"Syrien"}, "business.founded_on": {"2099-01-01"}})
 		body := string(r.Body)
 		for _, want := range []string{`id="family_name-error">Pflichtangabe`, `id="birth_year-error">Falscher Datentyp`,
 			`id="languages-error">Kein Sprachcode`, `id="country_of_birth-error">Kein Ländercode`, `id="founded_on-error">Das Datum liegt in der Zukunft`} {
@@ -232,7 +232,7 @@ func TestPageEditCasework(t *testing.T) {
 		r := postForm(adv, "/cases/"+id+"/consultations/"+kid, consultation("version", "1", "summary", "Meine späte Fassung"))
 		// The timeline as it is now; the input kept, on the current version, for a second try.
 		mustContain(t, r, http.StatusPreconditionFailed, "zwischenzeitlich geändert",
-			`<p class="text">Businessplan und Finanzierung besprochen</p>`, ">Meine späte Fassung</textarea>")
+			`<p class="text" dir="auto">Businessplan und Finanzierung besprochen</p>`, ">Meine späte Fassung</textarea>")
 		if !regexp.MustCompile(`action="/cases/` + id + `/consultations/` + kid + `" class="grid-form">\s*<input type="hidden" name="version" value="2">`).Match(r.Body) {
 			t.Errorf("the kept input is not on the current version")
 		}
@@ -241,12 +241,12 @@ func TestPageEditCasework(t *testing.T) {
 		}
 	})
 	t.Run("invalid_consultation_is_422_with_field_errors_and_input_kept", func(t *testing.T) {
-		f := consultation("version", "2", "summary", "", "next_steps", "Nicht verlieren", "date", "2999-01-01")
+		f := consultation("version", "2", "summary", "", "next_steps", "Nicht verlieren", "date", "2099-01-01")
 		f.Del("topics")
 		r := postForm(adv, "/cases/"+id+"/consultations/"+kid, f)
 		mustContain(t, r, http.StatusUnprocessableEntity,
 			`id="ke-`+kid+`-summary-error">Pflichtangabe.`, `id="ke-`+kid+`-topics-error">`, `id="ke-`+kid+`-date-error">Das Datum liegt in der Zukunft`,
-			`aria-describedby="ke-`+kid+`-summary-error"`, ">Nicht verlieren</textarea>", `value="2999-01-01"`, "<details class=\"edit\" open>")
+			`aria-describedby="ke-`+kid+`-summary-error"`, ">Nicht verlieren</textarea>", `value="2099-01-01"`, "<details class=\"edit\" open>")
 		if k, _ := st.Consultation(ctx, domain.Actor{System: true}, uuid.MustParse(kid)); k.Version != 2 {
 			t.Fatalf("an invalid form changed the consultation: version %d", k.Version)
 		}
@@ -291,7 +291,7 @@ func TestPageEditCasework(t *testing.T) {
 		if err != nil || len(revs) != 1 || revs[0].Body != "Erster Entwurf des Vermerks" || revs[0].Version != 1 || revs[0].Confidential {
 			t.Fatalf("revisions %+v, %v", revs, err)
 		}
-		mustContain(t, adv.Do("GET", "/cases/"+id, nil), http.StatusOK, `<p class="text">Zweite Fassung des Vermerks</p>`, `class="edited">bearbeitet `)
+		mustContain(t, adv.Do("GET", "/cases/"+id, nil), http.StatusOK, `<p class="text" dir="auto">Zweite Fassung des Vermerks</p>`, `class="edited">bearbeitet `)
 		// Confidential now: the co-advisor no longer sees it, nor can reach it to edit.
 		if strings.Contains(string(co.Must(http.StatusOK, "GET", "/cases/"+id, nil).Body), "Zweite Fassung") {
 			t.Errorf("the co-advisor reads a confidential note")
@@ -312,7 +312,7 @@ func TestPageEditCasework(t *testing.T) {
 	})
 	t.Run("stale_note_version_is_412", func(t *testing.T) {
 		r := postForm(adv, "/cases/"+id+"/notes/"+nid, url.Values{"version": {"1"}, "body": {"Dritte Fassung"}})
-		mustContain(t, r, http.StatusPreconditionFailed, "zwischenzeitlich geändert", `<p class="text">Zweite Fassung des Vermerks</p>`, ">Dritte Fassung</textarea>")
+		mustContain(t, r, http.StatusPreconditionFailed, "zwischenzeitlich geändert", `<p class="text" dir="auto">Zweite Fassung des Vermerks</p>`, ">Dritte Fassung</textarea>")
 	})
 	t.Run("invalid_note_is_422_with_field_error_and_input_kept", func(t *testing.T) {
 		long := strings.Repeat("Sehr lang. ", 2000) + "Ende"
@@ -351,7 +351,7 @@ func TestPageEditCasework(t *testing.T) {
 		mustContain(t, r, http.StatusPreconditionFailed, "zwischenzeitlich geändert", ">Später Gedanke</textarea>")
 	})
 	t.Run("invalid_milestone_is_422_with_field_error_and_input_kept", func(t *testing.T) {
-		r := postForm(adv, "/cases/"+id+"/milestones/"+mid, url.Values{"version": {"2"}, "achieved_on": {"2999-01-01"}, "target_on": {"bald"}, "note": {"Nicht verlieren"}})
+		r := postForm(adv, "/cases/"+id+"/milestones/"+mid, url.Values{"version": {"2"}, "achieved_on": {"2099-01-01"}, "target_on": {"bald"}, "note": {"Nicht verlieren"}})
 		mustContain(t, r, http.StatusUnprocessableEntity, `id="me-`+mid+`-achieved-error">Das Datum liegt in der Zukunft`,
 			`id="me-`+mid+`-target-error">`, ">Nicht verlieren</textarea>", `value="bald"`)
 		if m, _ := st.Milestone(ctx, domain.Actor{System: true}, uuid.MustParse(mid)); m.Version != 2 {
@@ -385,7 +385,7 @@ func TestPageEditCasework(t *testing.T) {
 		seen := map[string]int{}
 		count := func(body string) {
 			for i := range n {
-				seen[fmt.Sprintf("Notiz-%02d.", i)] += strings.Count(body, fmt.Sprintf(`<p class="text">Notiz-%02d.</p>`, i))
+				seen[fmt.Sprintf("Notiz-%02d.", i)] += strings.Count(body, fmt.Sprintf(`<p class="text" dir="auto">Notiz-%02d.</p>`, i))
 			}
 		}
 		first := string(adv.Must(http.StatusOK, "GET", "/cases/"+pid, nil).Body)
@@ -402,7 +402,7 @@ func TestPageEditCasework(t *testing.T) {
 		if strings.Contains(second, "Ältere Einträge") || !strings.Contains(second, `<a href="/cases/`+pid+`#timeline">Zu den neuesten Einträgen</a>`) {
 			t.Errorf("the last page links further back, or not to the newest entries")
 		}
-		if !strings.Contains(second, `<p class="text">Notiz-00.</p>`) || !strings.Contains(second, "Gründung") {
+		if !strings.Contains(second, `<p class="text" dir="auto">Notiz-00.</p>`) || !strings.Contains(second, "Gründung") {
 			t.Errorf("the oldest entries are not on the second page")
 		}
 		for note, k := range seen {

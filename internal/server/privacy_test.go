@@ -338,7 +338,7 @@ func TestRetentionPurgesOperationalData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]int64{"login_attempts": 1, "idempotency_keys": 1, "sessions": 1, "api_tokens": 1}
+	want := map[string]int64{"login_attempts": 1, "idempotency_keys": 1, "sessions": 1, "user_sessions": 0, "api_tokens": 1}
 	got, _ := json.Marshal(rep.Purged)
 	wantJSON, _ := json.Marshal(want)
 	if string(got) != string(wantJSON) {

@@ -50,6 +50,9 @@ type Config struct {
 	SessionCleanup time.Duration
 	// MinimumCell is the small-cell threshold of statistics (0: 5; never below 3).
 	MinimumCell int
+	// MetricsPublic serves /metrics on the main listener too (LOTSE_METRICS_PUBLIC);
+	// otherwise it answers 404 there and only MetricsHandler serves the metrics.
+	MetricsPublic bool
 }
 
 // DefaultConfig is the configuration for production unless the environment says otherwise.
@@ -68,6 +71,8 @@ type Server struct {
 	engine  *gin.Engine
 	ready   atomic.Bool
 	routes  []route
+	// perms is each route's permission by "METHOD /template", for the audit of 404s.
+	perms map[string]domain.Action
 }
 
 // New builds a server on st and az; the store's use cases decide with az from now on.
@@ -94,6 +99,14 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	sessions.Lifetime = 12 * time.Hour
 	sessions.IdleTimeout = 30 * time.Minute
 	sessions.Cookie.Name = "lotse_session"
+	if cfg.SecureCookies {
+		// __Host-: browsers accept the cookie only from a secure origin, for Path=/ and
+		// without Domain, so no subdomain or plain-HTTP page can set or shadow it. Local
+		// plain HTTP keeps the bare name, which browsers would refuse with the prefix.
+		sessions.Cookie.Name = "__Host-lotse_session"
+		sessions.Cookie.Path = "/"
+		sessions.Cookie.Domain = ""
+	}
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
 	sessions.Cookie.Secure = cfg.SecureCookies
@@ -121,12 +134,14 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	if err := e.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
-	e.Use(s.recover, s.observe, s.authenticate)
+	e.Use(s.recover, s.observe, s.screen, s.authenticate)
 	e.NoRoute(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
 	e.NoMethod(func(c *gin.Context) { s.fail(c, domain.NotFound()) })
 	s.routes = s.routeTable(api.New(env), s.pages)
+	s.perms = map[string]domain.Action{}
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.limit(r.limits), s.guard(r), s.gate(r.limits), s.run(r.handle))
+		s.perms[r.method+" "+r.path] = r.perm
+		e.Handle(r.method, r.path, s.limit(r.limits), s.guard(r), s.gate(r.limits), s.screenForm, s.run(r.handle))
 	}
 	s.engine = e
 	s.ready.Store(true)
@@ -157,7 +172,8 @@ func (s *Server) Handler() http.Handler {
 // database-backed session store (/readyz checks the database itself).
 var opsPaths = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
-// SetReady flips /readyz; graceful shutdown clears it before draining.
+// SetReady flips /readyz; graceful shutdown clears it before draining. While not ready,
+// every answer also closes its connection ("Connection: close", see headers).
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Registry is the Prometheus registry with the HTTP metrics.
@@ -171,10 +187,17 @@ func (s *Server) Close() {
 }
 
 // headers sets the security headers on every response, 404 and 500 included, and caps
-// request bodies.
+// request bodies. While shutting down (not ready), every answer says "Connection: close"
+// and Go's server closes the connection after it: each keep-alive client is moved off
+// this instance after a whole answer to its next request, never by a connection closed
+// under a request it is sending (which http.Server.SetKeepAlivesEnabled(false) would do:
+// it closes every idle connection at once, racing clients about to reuse them).
 func (s *Server) headers(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if !s.ready.Load() {
+			h.Set("Connection", "close")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -193,15 +216,16 @@ func (s *Server) headers(next http.Handler) http.Handler {
 }
 
 // observe gives each request an id, logs it (no personal data: route template, not
-// path) and counts it.
+// path) and counts it. The id is always the server's own (answered as X-Request-ID,
+// written to the audit trail): a client could otherwise choose what the audit trail
+// says, or make two requests look like one. A client's X-Request-ID is logged beside
+// it as client_request_id, to follow a request across systems, when it is at most 64
+// printable ASCII characters; otherwise it is dropped.
 func (s *Server) observe(c *gin.Context) {
 	start := time.Now()
-	id := c.GetHeader("X-Request-ID")
-	if len(id) < 8 || len(id) > 64 || !isToken(id) {
-		var b [12]byte
-		_, _ = rand.Read(b[:])
-		id = hex.EncodeToString(b[:])
-	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
 	c.Header("X-Request-ID", id)
 	c.Request = c.Request.WithContext(httpx.WithRequestID(c.Request.Context(), id))
 	c.Next()
@@ -217,8 +241,43 @@ func (s *Server) observe(c *gin.Context) {
 	if status >= 500 {
 		level = slog.LevelError
 	}
-	slog.Log(c, level, "request", "request_id", id, "method", c.Request.Method, "route", route,
-		"status", status, "duration_ms", float64(elapsed.Microseconds())/1000)
+	attrs := []any{"request_id", id, "method", c.Request.Method, "route", route,
+		"status", status, "duration_ms", float64(elapsed.Microseconds()) / 1000}
+	if client := c.GetHeader("X-Request-ID"); clientRequestID(client) {
+		attrs = append(attrs, "client_request_id", client)
+	}
+	slog.Log(c, level, "request", attrs...)
+}
+
+// clientRequestID reports whether a client's X-Request-ID is fit to log: 1 to 64
+// printable ASCII characters.
+func clientRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < 0x20 || id[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// screen is the input gate for what every request carries — path, query, the headers
+// Lotse reads (httpx.Screen) — before authentication or any handler reads it. Form
+// bodies are screened per route (screenForm), after the route's body limit; JSON
+// bodies when they are read (httpx.ReadJSON).
+func (s *Server) screen(c *gin.Context) {
+	if err := httpx.Screen(c.Request); err != nil {
+		s.fail(c, err)
+	}
+}
+
+// screenForm is the input gate for form bodies (httpx.ScreenForm).
+func (s *Server) screenForm(c *gin.Context) {
+	if err := httpx.ScreenForm(c.Request); err != nil {
+		s.fail(c, err)
+	}
 }
 
 // limit applies a route's limits: a deadline for its work (its queries are cancelled
@@ -281,7 +340,9 @@ func (s *Server) run(h httpx.Handler) gin.HandlerFunc {
 
 // fail is the one place where an error becomes an answer: problem+json under /api, the
 // error page elsewhere. A refusal to reach an object is audited here (authz.denied);
-// the caller sees the same 404 as for an absent object.
+// the caller sees the same 404 as for an absent object. An absent object a signed-in
+// caller names is audited too (authz.not_found, see auditAbsent): the same write in
+// both cases, so that the time of the answer does not tell them apart either.
 func (s *Server) fail(c *gin.Context, err error) {
 	e := httpx.AppError(c, err)
 	if d := e.Denial; d != nil {
@@ -290,12 +351,17 @@ func (s *Server) fail(c *gin.Context, err error) {
 		if aerr := s.env.Store.Audit(c.Request.Context(), httpx.Actor(c), ev); aerr != nil {
 			httpx.LogError(c, aerr)
 		}
+	} else if e.Code == domain.ErrNotFound {
+		s.auditAbsent(c)
 	}
 	switch e.Code {
 	case domain.ErrUnavailable:
 		c.Header("Retry-After", "5")
 	case domain.ErrThrottled:
-		if c.Writer.Header().Get("Retry-After") == "" {
+		switch {
+		case e.RetryAfter > 0: // the sign-in throttle knows when its window frees a place
+			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+		case c.Writer.Header().Get("Retry-After") == "":
 			c.Header("Retry-After", strconv.Itoa(int(math.Ceil(s.cfg.LoginWindow.Seconds()))))
 		}
 	}
@@ -306,15 +372,54 @@ func (s *Server) fail(c *gin.Context, err error) {
 	s.pages.ErrorPage(c, e)
 }
 
-func isToken(s string) bool {
-	for _, r := range s {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_':
-		default:
-			return false
+// auditAbsent records authz.not_found when a signed-in caller named an object by an id
+// that leads nowhere: the object of the route's last path parameter that is an id.
+//
+// Why audit absent objects rather than write denials asynchronously: a denial is
+// audited with one INSERT before the answer; without the same INSERT for an absent
+// object, an out-of-scope id answered measurably slower than an unknown one, which told
+// a prober which ids exist in other carriers. Writing denials in the background would
+// hide the difference as well, but a full queue or a crash would lose audit events,
+// and the trail is a record of what happened. Recording both costs one small write per
+// 404 of a signed-in caller and shows id probing in the security events.
+// Requests without a user (401 first), unknown routes and ids that are no UUID (404
+// before any query) are not audited: they touch no object.
+func (s *Server) auditAbsent(c *gin.Context) {
+	if _, ok := httpx.CurrentUser(c); !ok || c.FullPath() == "" {
+		return
+	}
+	var id uuid.UUID
+	var param string
+	for _, p := range c.Params {
+		if u, err := uuid.Parse(p.Value); err == nil {
+			id, param = u, p.Key
 		}
 	}
-	return true
+	if param == "" {
+		return
+	}
+	ev := store.Event{Action: "authz.not_found", ObjectType: objectTypeOf(c.FullPath(), param), ObjectID: &id,
+		Outcome: "denied:" + string(s.perms[c.Request.Method+" "+c.FullPath()])}
+	if err := s.env.Store.Audit(c.Request.Context(), httpx.Actor(c), ev); err != nil {
+		httpx.LogError(c, err)
+	}
+}
+
+// objectTypes names the object of a path segment followed by an id parameter.
+var objectTypes = map[string]string{"cases": "case", "founders": "founder", "consultations": "consultation",
+	"notes": "note", "milestones": "milestone", "follow-ups": "follow_up", "users": "user", "tokens": "token",
+	"carriers": "carrier", "sessions": "session"}
+
+// objectTypeOf is the type of the object named by :param in the route template: the
+// segment before it ("/api/v1/cases/:id/notes" → "case"); "" when unknown.
+func objectTypeOf(template, param string) string {
+	segs := strings.Split(template, "/")
+	for i := 1; i < len(segs); i++ {
+		if segs[i] == ":"+param || segs[i] == "*"+param {
+			return objectTypes[segs[i-1]]
+		}
+	}
+	return ""
 }
 
 // recover turns a panic into a 500 without internals.

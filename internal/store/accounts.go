@@ -184,29 +184,18 @@ UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_
 RETURNING session_epoch`
 
 // ChangePassword changes the actor's own password: the current one must be right (wrong
-// ones count as failed sign-ins and are throttled the same way), the new one must meet
-// the policy and match its confirmation. Every session of the user ends; the new
-// session epoch is returned so the caller can keep its own session. ErrInvalid naming
-// current_password, new_password or new_password_confirm.
+// ones count as failed sign-ins and are throttled the same way, see reauthenticate),
+// the new one must meet the policy and match its confirmation. Every session of the
+// user ends and every API token is revoked, in the same transaction; the new session
+// epoch is returned so the caller can keep its own session (and record it anew with
+// StartSession). ErrInvalid naming current_password, new_password or
+// new_password_confirm.
 func (s *Store) ChangePassword(ctx context.Context, actor domain.Actor, in domain.PasswordChange, limits LoginLimits) (int, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return 0, err
 	}
-	cred, err := s.CredentialsByID(ctx, actor.UserID)
-	if err != nil {
+	if err := s.reauthenticate(ctx, actor, in.Current, "current_password", limits); err != nil {
 		return 0, err
-	}
-	if stop, err := s.throttled(ctx, actor, cred.Email, limits); err != nil || stop {
-		if err == nil {
-			err = domain.Invalid("current_password", "error.throttled")
-		}
-		return 0, err
-	}
-	if ok, err := domain.CheckPassword(ctx, in.Current, cred.PasswordHash); err != nil || !ok {
-		if err := s.recordLoginFailure(ctx, cred.Email, actor.Address); err != nil {
-			return 0, err
-		}
-		return 0, domain.Invalid("current_password", "error.password_wrong")
 	}
 	hash, err := domain.HashPassword(ctx, in.New)
 	if err != nil {
@@ -215,6 +204,9 @@ func (s *Store) ChangePassword(ctx context.Context, actor domain.Actor, in domai
 	var epoch int
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &epoch, updatePassword, actor.UserID, hash); err != nil {
+			return err
+		}
+		if err := endEverywhere(ctx, tx, actor.UserID); err != nil {
 			return err
 		}
 		return audit(ctx, tx, actor, Event{Action: "auth.password_change", ObjectType: "user", ObjectID: &actor.UserID})
@@ -348,21 +340,39 @@ INSERT INTO api_tokens (id, user_id, name, token_hash, expires_on) VALUES ($1, $
 RETURNING created_at`
 
 // CreateToken stores the hash of a new personal API token of the actor and answers with
-// its secret, shown this once. ErrInvalid.
-func (s *Store) CreateToken(ctx context.Context, actor domain.Actor, in domain.TokenInput, secret string, idem *Idempotency) (domain.Token, error) {
+// its secret, shown this once. The actor's current password must come with it
+// (in.Password, checked and throttled like a sign-in: see reauthenticate). A replay of
+// the same Idempotency-Key cannot show the secret again — it is kept nowhere — and is
+// refused with ErrConflict (error.token_secret_shown_once) rather than answered with a
+// secret that would not work. ErrInvalid (password: error.password_wrong,
+// error.throttled).
+func (s *Store) CreateToken(ctx context.Context, actor domain.Actor, in domain.TokenInput, secret string, idem *Idempotency, limits LoginLimits) (domain.Token, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Token{}, err
 	}
+	if err := s.reauthenticate(ctx, actor, in.Password, "password", limits); err != nil {
+		return domain.Token{}, err
+	}
 	t := domain.Token{Name: in.Name, Token: secret, ExpiresOn: in.ExpiresOn}
+	created := uuid.Nil
 	var err error
 	t.ID, err = create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
 		h := sha256.Sum256([]byte(secret))
 		if err := tx.GetContext(ctx, &t.CreatedAt, insertToken, id, actor.UserID, in.Name, h[:], in.ExpiresOn); err != nil {
 			return err
 		}
+		created = id
 		return audit(ctx, tx, actor, Event{Action: "token.create", ObjectType: "api_token", ObjectID: &id})
-	}, func(_ sqlx.QueryerContext, id uuid.UUID) (uuid.UUID, error) { return id, nil })
-	return t, err
+	}, func(_ sqlx.QueryerContext, id uuid.UUID) (uuid.UUID, error) {
+		if id != created { // an earlier request's token: its secret was shown then
+			return uuid.Nil, domain.Errorf(domain.ErrConflict, "error.token_secret_shown_once")
+		}
+		return id, nil
+	})
+	if err != nil {
+		return domain.Token{}, err
+	}
+	return t, nil
 }
 
 const selectTokens = `
@@ -421,13 +431,7 @@ func (s *Store) TokenUser(ctx context.Context, secret string) (uuid.UUID, error)
 	return id, notFoundIfNoRows(err)
 }
 
-const (
-	insertLoginFailure = `INSERT INTO login_attempts (email, address) VALUES (lower($1), $2)`
-	countLoginFailures = `
-SELECT (SELECT count(*) FROM login_attempts WHERE email = lower($1) AND at > now() - $3::interval),
-       (SELECT count(*) FROM login_attempts WHERE address = $2 AND at > now() - $3::interval)`
-	clearLoginFailures = `DELETE FROM login_attempts WHERE email = lower($1) OR at < now() - interval '1 day'`
-)
+const clearLoginFailures = `DELETE FROM login_attempts WHERE email = lower($1) OR at < now() - interval '1 day'`
 
 // LoginLimits throttle password checks: after PerAccount failures for one e-mail, or
 // PerAddress from one address, within Window, checks pause until the window has passed.
@@ -437,37 +441,23 @@ type LoginLimits struct {
 	Window     time.Duration
 }
 
-// throttled reports whether password checks for email, or from actor's address, must
-// pause, as every instance counts the failures; a pause is audited.
-func (s *Store) throttled(ctx context.Context, actor domain.Actor, email string, l LoginLimits) (bool, error) {
-	var byEmail, byAddr int
-	if err := s.DB.QueryRowContext(ctx, countLoginFailures, email, actor.Address, l.Window.String()).Scan(&byEmail, &byAddr); err != nil {
-		return false, fmt.Errorf("count login failures: %w", err)
-	}
-	if byEmail < l.PerAccount && byAddr < l.PerAddress {
-		return false, nil
-	}
-	return true, s.Audit(ctx, actor, Event{Action: "auth.login_throttled", Outcome: "denied"})
-}
-
-func (s *Store) recordLoginFailure(ctx context.Context, email, address string) error {
-	_, err := s.DB.ExecContext(ctx, insertLoginFailure, email, address)
-	return err
-}
-
-// SignIn checks e-mail and password with throttling shared by all instances and
-// returns the account's credentials (id, session epoch). Every outcome is audited; the
-// error never says which part was wrong: ErrUnauthorized ("error.login_failed"), or
-// ErrThrottled ("error.throttled").
+// SignIn checks e-mail and password, and for an account with a second factor in.OTP (a
+// code of the app or an unused recovery code), with throttling shared by all instances
+// (beginAttempt: a wrong code counts like a wrong password), and returns the account's
+// credentials (id, session epoch). Every outcome is audited; the error never says which
+// part was wrong: ErrUnauthorized ("error.login_failed"), or ErrThrottled
+// ("error.throttled", with RetryAfter). When the password was right but the account
+// needs a code and in.OTP is empty, the answer is ErrUnauthorized
+// ("error.otp_required") *with* the credentials, so that a page can ask for the code in
+// a second step (SignInSecondFactor); a wrong code is ErrUnauthorized
+// ("error.otp_wrong").
 func (s *Store) SignIn(ctx context.Context, actor domain.Actor, in domain.SignInInput, l LoginLimits) (Credentials, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return Credentials{}, err
 	}
 	email, password := in.Email, in.Password
-	if stop, err := s.throttled(ctx, actor, email, l); err != nil || stop {
-		if err == nil {
-			err = domain.Errorf(domain.ErrThrottled, "error.throttled")
-		}
+	at, err := s.beginAttempt(ctx, actor, email, l)
+	if err != nil {
 		return Credentials{}, err
 	}
 	cred, err := s.CredentialsByEmail(ctx, email)
@@ -480,9 +470,7 @@ func (s *Store) SignIn(ctx context.Context, actor domain.Actor, in domain.SignIn
 	}
 	match, herr := domain.CheckPassword(ctx, password, hash)
 	if herr != nil || !match || err != nil || !cred.Active {
-		if rerr := s.recordLoginFailure(ctx, email, actor.Address); rerr != nil {
-			return Credentials{}, rerr
-		}
+		// The attempt stays counted as a failure.
 		var obj *uuid.UUID
 		if cred.ID != uuid.Nil {
 			obj = &cred.ID
@@ -490,11 +478,7 @@ func (s *Store) SignIn(ctx context.Context, actor domain.Actor, in domain.SignIn
 		_ = s.Audit(ctx, actor, Event{Action: "auth.login_failed", ObjectType: "user", ObjectID: obj, Outcome: "denied"})
 		return Credentials{}, domain.Errorf(domain.ErrUnauthorized, "error.login_failed")
 	}
-	if _, err := s.DB.ExecContext(ctx, clearLoginFailures, email); err != nil {
-		return Credentials{}, err
-	}
-	actor.UserID = cred.ID
-	return cred, s.Audit(ctx, actor, Event{Action: "auth.login", ObjectType: "user", ObjectID: &cred.ID})
+	return s.secondStep(ctx, actor, cred, at, in.OTP)
 }
 
 const selectAdvisors = `

@@ -120,8 +120,15 @@ func (s *Store) readCaseFile(ctx context.Context, tx *sqlx.Tx, actor domain.Acto
 		if err := tx.SelectContext(ctx, &ns, noteColumns+` WHERE id = ANY($1::uuid[]) AND`+noteVisible, uuidArray(notes), user); err != nil {
 			return err
 		}
+		var edited []uuid.UUID
 		for _, n := range ns {
 			f.Notes[n.ID.String()] = n
+			if n.Version > 1 {
+				edited = append(edited, n.ID)
+			}
+		}
+		if err := noteRevisions(ctx, tx, f, edited, user); err != nil {
+			return err
 		}
 	}
 	f.Milestones = map[string]domain.Milestone{}
@@ -158,6 +165,31 @@ func (s *Store) readCaseFile(ctx context.Context, tx *sqlx.Tx, actor domain.Acto
 	f.Names, err = userNames(ctx, tx, slices.Compact(ids))
 	if err != nil {
 		return fmt.Errorf("names: %w", err)
+	}
+	return nil
+}
+
+// An earlier text that was confidential stays the author's, even when the note is no
+// longer confidential.
+const selectNoteRevisions = `
+SELECT r.note_id, r.version, r.body, r.confidential, r.edited_at
+FROM note_revisions r JOIN notes n ON n.id = r.note_id
+WHERE r.note_id = ANY($1::uuid[]) AND (NOT r.confidential OR n.author_id = $2)
+ORDER BY r.note_id, r.version DESC`
+
+// noteRevisions reads the earlier texts of the edited notes ids into f.
+func noteRevisions(ctx context.Context, tx *sqlx.Tx, f *domain.CaseFile, ids []uuid.UUID, viewer uuid.UUID) error {
+	f.NoteRevisions = map[string][]domain.NoteRevision{}
+	if len(ids) == 0 {
+		return nil
+	}
+	var rs []domain.NoteRevision
+	if err := tx.SelectContext(ctx, &rs, selectNoteRevisions, uuidArray(ids), viewer); err != nil {
+		return err
+	}
+	for _, r := range rs {
+		k := r.NoteID.String()
+		f.NoteRevisions[k] = append(f.NoteRevisions[k], r)
 	}
 	return nil
 }

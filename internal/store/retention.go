@@ -47,6 +47,11 @@ var retentionPurges = []struct {
 	{"login_attempts", LoginAttemptsKept, `DELETE FROM login_attempts WHERE at < now() - $1::interval`},
 	{"idempotency_keys", IdempotencyKept, `DELETE FROM idempotency_keys WHERE created_at < now() - $1::interval`},
 	{"sessions", 0, `DELETE FROM sessions WHERE expiry < now() - $1::interval`},
+	// A session's row goes when scs no longer holds it as live; a row younger than a
+	// minute may belong to a sign-in whose scs row is still being written.
+	{"user_sessions", time.Minute, `
+DELETE FROM user_sessions u WHERE u.created_at < now() - $1::interval
+  AND NOT EXISTS (SELECT 1 FROM sessions s WHERE sha256(s.token::bytea) = u.token_hash AND s.expiry > now())`},
 	{"api_tokens", EndedTokensKeptFor, `
 DELETE FROM api_tokens WHERE revoked_at < now() - $1::interval OR expires_on < (now() - $1::interval)::date`},
 }

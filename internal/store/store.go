@@ -272,11 +272,18 @@ func encodeKeyset(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strings.Join(parts, "|")))
 }
 
-// decodeKeyset splits a cursor into its n parts.
+// decodeKeyset splits a cursor into its n parts. Every cursor handed out holds printable
+// ASCII only (days, timestamps, ids, kinds, numbers), so anything else — a NUL, invalid
+// UTF-8 — is refused here, before it could reach a query as text.
 func decodeKeyset(s string, n int) ([]string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return nil, fmt.Errorf("cursor with byte %#x", c)
+		}
 	}
 	parts := strings.Split(string(b), "|")
 	if len(parts) != n {

@@ -24,34 +24,36 @@ func dayAt(day, recorded string) string {
 // Columns a kind does not use are NULL.
 var selectTimeline = `
 SELECT kind, at, id, actor_id, date, duration_minutes, mode, topics, summary, phase, body, confidential,
-       type, target_on, achieved_on, note, from_value, to_value, reason, due_on, title, assignee_id, done_at
+       type, target_on, achieved_on, note, from_value, to_value, reason, due_on, title, assignee_id, done_at,
+       next_steps, languages, interpreter
 FROM (
   SELECT 'consultation' AS kind, ` + dayAt("k.date", "k.created_at") + ` AS at, k.id::text AS id,
          k.advisor_id AS actor_id, k.date, k.duration_minutes, k.mode, k.topics, k.summary, k.phase,
          NULL::text AS body, NULL::boolean AS confidential, NULL::text AS type, NULL::date AS target_on,
          NULL::date AS achieved_on, NULL::text AS note, NULL::text AS from_value, NULL::text AS to_value, NULL::text AS reason,
-         NULL::date AS due_on, NULL::text AS title, NULL::uuid AS assignee_id, NULL::timestamptz AS done_at
+         NULL::date AS due_on, NULL::text AS title, NULL::uuid AS assignee_id, NULL::timestamptz AS done_at,
+         k.next_steps, k.languages, k.interpreter
   FROM consultations k WHERE k.case_id = $1
   UNION ALL
   SELECT 'note', n.created_at, n.id::text, n.author_id, NULL, NULL, NULL, NULL, NULL, NULL,
-         n.body, n.confidential, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+         n.body, n.confidential, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM notes n WHERE n.case_id = $1 AND (NOT n.confidential OR n.author_id = $2)
   UNION ALL
   SELECT 'milestone', CASE WHEN m.achieved_on IS NULL THEN m.created_at ELSE ` + dayAt("m.achieved_on", "m.updated_at") + ` END,
          m.id::text, m.created_by, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         m.type, m.target_on, m.achieved_on, m.note, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+         m.type, m.target_on, m.achieved_on, m.note, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM milestones m WHERE m.case_id = $1
   UNION ALL
   SELECT 'phase', p.at, p.id::text, p.by_user, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         NULL, NULL, NULL, NULL, p.from_phase, p.to_phase, p.reason, NULL, NULL, NULL, NULL
+         NULL, NULL, NULL, NULL, p.from_phase, p.to_phase, p.reason, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM phase_transitions p WHERE p.case_id = $1
   UNION ALL
   SELECT 'status', s.at, s.id::text, s.by_user, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         NULL, NULL, NULL, NULL, s.from_status, s.to_status, s.reason, NULL, NULL, NULL, NULL
+         NULL, NULL, NULL, s.note, s.from_status, s.to_status, s.reason, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM status_changes s WHERE s.case_id = $1
   UNION ALL
   SELECT 'follow_up', f.created_at, f.id::text, f.created_by, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-         NULL, NULL, NULL, NULL, NULL, NULL, NULL, f.due_on, f.title, f.assignee_id, f.done_at
+         NULL, NULL, NULL, NULL, NULL, NULL, NULL, f.due_on, f.title, f.assignee_id, f.done_at, NULL, NULL, NULL
   FROM follow_ups f WHERE f.case_id = $1
 ) t
 WHERE $3::timestamptz IS NULL OR (t.at, t.kind, t.id) < ($3::timestamptz, $4::text, $5::text)
@@ -82,6 +84,9 @@ type timelineRow struct {
 	Title           *string        `db:"title"`
 	AssigneeID      *uuid.UUID     `db:"assignee_id"`
 	DoneAt          *time.Time     `db:"done_at"`
+	NextSteps       *string        `db:"next_steps"`
+	Languages       pq.StringArray `db:"languages"`
+	Interpreter     *bool          `db:"interpreter"`
 }
 
 func str(p *string) string {
@@ -96,9 +101,13 @@ func (r timelineRow) item() domain.TimelineItem {
 		Date: r.Date, DurationMinutes: r.DurationMinutes, Mode: str(r.Mode), Summary: str(r.Summary),
 		Phase: str(r.Phase), Body: str(r.Body), Confidential: r.Confidential, Type: str(r.Type),
 		TargetOn: r.TargetOn, AchievedOn: r.AchievedOn, Note: r.Note, From: r.From, To: str(r.To), Reason: r.Reason,
-		DueOn: r.DueOn, Title: str(r.Title), AssigneeID: r.AssigneeID, DoneAt: r.DoneAt}
+		DueOn: r.DueOn, Title: str(r.Title), AssigneeID: r.AssigneeID, DoneAt: r.DoneAt,
+		NextSteps: r.NextSteps, Interpreter: r.Interpreter}
 	if r.Topics != nil {
 		it.Topics = []string(r.Topics)
+	}
+	if r.Languages != nil {
+		it.Languages = []string(r.Languages)
 	}
 	if it.DoneAt != nil {
 		t := it.DoneAt.UTC()
@@ -166,5 +175,8 @@ func decodeTimelineCursor(s string) (time.Time, string, string, error) {
 		return time.Time{}, "", "", err
 	}
 	t, err := time.Parse(time.RFC3339Nano, parts[0])
+	if y := t.UTC().Year(); err == nil && (y < domain.FirstYear || y > domain.LastYear) {
+		err = domain.ErrDateRange // PostgreSQL refuses some of these (year 0)
+	}
 	return t, parts[1], parts[2], err
 }

@@ -1,0 +1,60 @@
+package server_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// TestNothingWrittenIsHidden: what an advisor wrote in a consultation (next steps,
+// languages, interpreter) and the note of a closing show in the timeline, in the API
+// and on the case page — a new lead reads what the previous one planned.
+func TestNothingWrittenIsHidden(t *testing.T) {
+	w := newCasework(t)
+	// A note edited twice: first written confidential, then opened to the team.
+	note := w.lead.Must(http.StatusCreated, "POST", w.path("/notes"), map[string]any{"body": "Erste Fassung, vertraulich", "confidential": true}).Map(t)
+	nid := note["id"].(string)
+	w.lead.Must(200, "PATCH", "/api/v1/notes/"+nid, map[string]any{"body": "Zweite Fassung", "confidential": false}, "If-Match", `"1"`)
+	w.lead.Must(200, "PATCH", "/api/v1/notes/"+nid, map[string]any{"body": "Dritte Fassung"}, "If-Match", `"2"`)
+	w.lead.Must(http.StatusCreated, "POST", w.path("/consultations"), consultation(map[string]any{
+		"next_steps": "Gewerbeanmeldung vorbereiten", "languages": []string{"so"}, "interpreter": true}))
+	etag := w.lead.Must(200, "GET", w.path(""), nil).Header.Get("ETag")
+	w.coord.Must(200, "POST", w.path("/close"), map[string]any{"reason": "referred", "note": "An die IHK verwiesen"}, "If-Match", etag)
+
+	var tl struct {
+		Items []struct {
+			Kind        string   `json:"kind"`
+			NextSteps   *string  `json:"next_steps"`
+			Languages   []string `json:"languages"`
+			Interpreter *bool    `json:"interpreter"`
+			Note        *string  `json:"note"`
+			To          string   `json:"to"`
+		} `json:"items"`
+	}
+	w.lead.Must(200, "GET", w.path("/timeline"), nil).JSON(t, &tl)
+	var consultation, closing bool
+	for _, it := range tl.Items {
+		switch {
+		case it.Kind == "consultation":
+			consultation = it.NextSteps != nil && *it.NextSteps == "Gewerbeanmeldung vorbereiten" &&
+				strings.Join(it.Languages, ",") == "so" && it.Interpreter != nil && *it.Interpreter
+		case it.Kind == "status" && it.To == "closed":
+			closing = it.Note != nil && *it.Note == "An die IHK verwiesen"
+		}
+	}
+	if !consultation || !closing {
+		t.Errorf("timeline hides what was written (consultation %v, closing note %v): %+v", consultation, closing, tl.Items)
+	}
+	page := string(w.lead.Must(200, "GET", "/cases/"+w.caseID+"?lang=de", nil, "Accept", "text/html").Body)
+	for _, want := range []string{"Gewerbeanmeldung vorbereiten", "Somali", "mit Sprachmittlung", "An die IHK verwiesen",
+		"Dritte Fassung", "Frühere Fassungen (2)", "Zweite Fassung", "Erste Fassung, vertraulich"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the author's case page does not show %q", want)
+		}
+	}
+	// The coordinator reads the note's history, but not the text that was confidential.
+	page = string(w.coord.Must(200, "GET", "/cases/"+w.caseID+"?lang=de", nil, "Accept", "text/html").Body)
+	if !strings.Contains(page, "Frühere Fassungen (1)") || !strings.Contains(page, "Zweite Fassung") || strings.Contains(page, "Erste Fassung") {
+		t.Error("the coordinator sees the wrong earlier versions of the note")
+	}
+}
