@@ -368,11 +368,10 @@ func TestDatesOutOfRangeAreRefusedOnTheirField(t *testing.T) {
 	f := newGateFixture(t)
 	kinds := []string{"0000-01-01", "0001-01-01", "1899-12-31", "2101-01-01", "9999-12-31", "10000-01-01", "-001-01-01"}
 	type dateCase struct {
-		name   string
-		coord  bool
-		req    func(d string) rawRequest
-		field  string
-		public bool
+		name  string
+		coord bool
+		req   func(d string) rawRequest
+		field string
 	}
 	cases := []dateCase{
 		{name: "json_founding_date", field: "business.founded_on", req: func(d string) rawRequest {
