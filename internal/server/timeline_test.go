@@ -11,6 +11,10 @@ import (
 // and on the case page — a new lead reads what the previous one planned.
 func TestNothingWrittenIsHidden(t *testing.T) {
 	w := newCasework(t)
+	// The form that logs a consultation asks for the preparation time as the edit form does.
+	if open := string(w.lead.Must(200, "GET", "/cases/"+w.caseID, nil, "Accept", "text/html").Body); !strings.Contains(open, `id="k-prep"`) {
+		t.Error("the consultation form has no field for the preparation time")
+	}
 	// A note edited twice: first written confidential, then opened to the team.
 	note := w.lead.Must(http.StatusCreated, "POST", w.path("/notes"), map[string]any{"body": "Erste Fassung, vertraulich", "confidential": true}).Map(t)
 	nid := note["id"].(string)
@@ -46,6 +50,7 @@ func TestNothingWrittenIsHidden(t *testing.T) {
 		t.Errorf("timeline hides what was written (consultation %v, closing note %v): %+v", consultation, closing, tl.Items)
 	}
 	page := string(w.lead.Must(200, "GET", "/cases/"+w.caseID+"?lang=de", nil, "Accept", "text/html").Body)
+
 	for _, want := range []string{"Gewerbeanmeldung vorbereiten", "Somali", "mit Sprachmittlung", "An die IHK verwiesen",
 		"Dritte Fassung", "Frühere Fassungen (2)", "Zweite Fassung", "Erste Fassung, vertraulich"} {
 		if !strings.Contains(page, want) {
