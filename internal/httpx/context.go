@@ -19,6 +19,9 @@ const (
 	SessUser  = "user_id" // the signed-in user's id
 	SessEpoch = "epoch"   // the user's session epoch at sign-in
 	SessFlash = "flash"   // the one-time message shown on the next page
+	// SessUndo offers the next page a way back from what the last request did: the
+	// path of the form that undoes it, its version and where to return ("path|version|back").
+	SessUndo = "undo"
 )
 
 type ctxKey int

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -131,13 +132,50 @@ func (s *Pages) FollowUpDone(c *gin.Context) error {
 		}
 		return s.renderCase(c, p.Status, caseID, "follow_up_done", nil, p)
 	}
-	switch f.Get("back") {
+	// "Done" by mistake is one click from open again (the next page offers it).
+	s.Sessions.Put(c.Request.Context(), httpx.SessUndo,
+		fmt.Sprintf("/follow-ups/%s/open|%d|%s", fu.ID, fu.Version, f.Get("back")))
+	return s.redirectFlash(c, followUpBack(f.Get("back"), fu.CaseID), "flash.follow_up_done")
+}
+
+// followUpBack is where a follow-up form returns: the agenda it was sent from, or the
+// follow-ups of its case.
+func followUpBack(back string, caseID uuid.UUID) string {
+	switch back {
 	case "agenda":
-		return s.redirectFlash(c, "/agenda", "flash.follow_up_done")
+		return "/agenda"
 	case "team":
-		return s.redirectFlash(c, "/agenda/team", "flash.follow_up_done")
+		return "/agenda/team"
 	}
-	return s.redirectFlash(c, "/cases/"+fu.CaseID.String()+"#follow-ups", "flash.follow_up_done")
+	return "/cases/" + caseID.String() + "#follow-ups"
+}
+
+// FollowUpOpen is POST /follow-ups/{id}/open: undoes "done" (the page after marking a
+// follow-up done offers it).
+func (s *Pages) FollowUpOpen(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	f := postedForm(c)
+	version, err := formVersion(f)
+	var fu domain.FollowUp
+	if err == nil {
+		open := false
+		fu, err = s.Store.UpdateFollowUp(c.Request.Context(), httpx.Actor(c), id, version, domain.FollowUpUpdate{Done: &open})
+	}
+	if err != nil {
+		p, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		caseID, cerr := s.Store.CaseOf(c.Request.Context(), "follow_up", id)
+		if cerr != nil {
+			return cerr
+		}
+		return s.renderCase(c, p.Status, caseID, "follow_up_done", nil, p)
+	}
+	return s.redirectFlash(c, followUpBack(f.Get("back"), fu.CaseID), "flash.follow_up_open_again")
 }
 
 // agendaView is the data of the agenda page.

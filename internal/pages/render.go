@@ -137,7 +137,17 @@ type view struct {
 	Lang  string
 	Path  string
 	Flash string
-	Data  any
+	// Undo, when set, is a form that takes back what the previous request did.
+	Undo *undo
+	Data any
+}
+
+// undo is the form of an undo button: where it posts, the version it expects and the
+// page to return to.
+type undo struct {
+	Action  string
+	Version string
+	Back    string
 }
 
 // nav says which areas the signed-in user's roles reach; the layout shows only those.
@@ -182,6 +192,9 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		}
 		if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
 			v.Flash = s.T(c, msg, nil)
+		}
+		if u := strings.SplitN(s.Sessions.PopString(c.Request.Context(), httpx.SessUndo), "|", 3); len(u) == 3 {
+			v.Undo = &undo{Action: u[0], Version: u[1], Back: u[2]}
 		}
 		c.Header("Cache-Control", "no-store")
 	}

@@ -821,6 +821,20 @@ func (f *matrixFixture) pageEntries() []matrixEntry {
 				})
 				return form("/follow-ups/"+id.String()+"/done", "version", "1")
 			}},
+		{method: post, path: "/follow-ups/:id/open", reach: readCases, objects: true, ok: 303,
+			call: func(t *testing.T, f *matrixFixture, _ *matrixCaller, k objKind) matrixCall {
+				id := f.casework(t, k, uuid.Nil, func(ctx context.Context, a domain.Actor, cs uuid.UUID) (uuid.UUID, error) {
+					due, _ := domain.ParseDate(inAWeek())
+					o, err := st.CreateFollowUp(ctx, a, cs, domain.FollowUpInput{DueOn: due, Title: "Anrufen"}, nil)
+					if err != nil {
+						return o.ID, err
+					}
+					done := true
+					_, err = st.UpdateFollowUp(ctx, a, o.ID, o.Version, domain.FollowUpUpdate{Done: &done})
+					return o.ID, err
+				})
+				return form("/follow-ups/"+id.String()+"/open", "version", "2")
+			}},
 		{method: get_, path: "/agenda", reach: readCases, ok: 200, call: getRow("/agenda")},
 		{method: get_, path: "/account", reach: reachSignedIn(everywhere), ok: 200, call: getRow("/account")},
 		{method: post, path: "/account/password", reach: reachSignedIn(everywhere), ok: 303, clone: true,

@@ -192,6 +192,7 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{post, "/cases/:id/milestones/:mid", caseworkWrite, p.EditMilestone, limits{}},
 		{post, "/cases/:id/follow-ups", caseworkWrite, p.CreateFollowUp, limits{}},
 		{post, "/follow-ups/:id/done", caseworkWrite, p.FollowUpDone, limits{}},
+		{post, "/follow-ups/:id/open", caseworkWrite, p.FollowUpOpen, limits{}},
 		{get, "/agenda", caseRead, p.Agenda, limits{}},
 		{get, "/account", permSignedIn, p.Account, limits{}},
 		{post, "/account/password", permSignedIn, p.ChangePassword, small},

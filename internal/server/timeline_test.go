@@ -63,3 +63,42 @@ func TestNothingWrittenIsHidden(t *testing.T) {
 		t.Error("the coordinator sees the wrong earlier versions of the note")
 	}
 }
+
+// TestFollowUpDoneCanBeUndone: after "done" the next page offers to undo it, and undoing
+// opens the follow-up again.
+func TestFollowUpDoneCanBeUndone(t *testing.T) {
+	w := newCasework(t)
+	fu := w.lead.Must(http.StatusCreated, "POST", w.path("/follow-ups"), map[string]any{"due_on": today().AddDays(2).String(), "title": "Bank anrufen"}).Map(t)
+	id := fu["id"].(string)
+	form := []string{"Content-Type", "application/x-www-form-urlencoded"}
+	r := w.lead.Do("POST", "/follow-ups/"+id+"/done", "version=1&back=agenda", form...)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/agenda" {
+		t.Fatalf("done: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	page := string(w.lead.Must(200, "GET", "/agenda?lang=de", nil).Body)
+	if !strings.Contains(page, `action="/follow-ups/`+id+`/open"`) || !strings.Contains(page, "Rückgängig machen") {
+		t.Fatal("the page after done offers no undo")
+	}
+	if again := string(w.lead.Must(200, "GET", "/agenda?lang=de", nil).Body); strings.Contains(again, "Rückgängig machen") {
+		t.Error("the undo stays offered on later pages")
+	}
+	r = w.lead.Do("POST", "/follow-ups/"+id+"/open", "version=2&back=agenda", form...)
+	if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/agenda" {
+		t.Fatalf("undo: %d %s", r.Status, r.Header.Get("Location"))
+	}
+	found := false
+	for _, it := range w.lead.Must(200, "GET", w.path("/follow-ups"), nil).Map(t)["items"].([]any) {
+		if m := it.(map[string]any); m["id"] == id {
+			found = true
+			if m["done_at"] != nil {
+				t.Error("the follow-up is still done after the undo")
+			}
+		}
+	}
+	if !found {
+		t.Error("the follow-up is missing from its case's list")
+	}
+	if page := string(w.lead.Must(200, "GET", "/agenda?lang=de", nil).Body); !strings.Contains(page, "Bank anrufen") {
+		t.Error("the reopened follow-up is not on the agenda")
+	}
+}
