@@ -605,7 +605,7 @@ func TestCaseloadPage(t *testing.T) {
 	for _, want := range []string{"<h1>Fallbelastung</h1>", "<caption>Fallbelastung bei Gründungswerkstatt", `<th scope="col" class="num">Gründung</th>`,
 		`<th scope="row"><a href="/cases?advisor_id=` + x.anna.String() + `">anna</a></th>`,
 		`<a href="/cases?advisor_id=` + x.cem.String() + `">cem</a> <span class="badge inactive">deaktiviert</span>`,
-		`<a href="/cases/` + x.k["K5"].String() + `">Fall K5</a>`, `<a href="/cases/` + x.k["K3"].String() + `">Fall K3</a>`,
+		`<a href="/cases/` + x.k["K5"].String() + `" dir="auto">Fall K5</a>`, `<a href="/cases/` + x.k["K3"].String() + `" dir="auto">Fall K3</a>`,
 		"2,3", // ben: 140 minutes
 		"noch kein Gespräch", `href="/cases?stalled=true"`, `aria-current="page"`} {
 		if !strings.Contains(page, want) {
