@@ -55,7 +55,14 @@ func Tags(v any, prefix string) Problems {
 		if i := strings.Index(ns, "."); i >= 0 {
 			ns = ns[i+1:]
 		}
-		p = append(p, FieldError{Field: prefix + ns, Message: "validation." + fe.Tag(), Param: fe.Param()})
+		msg := "validation." + fe.Tag()
+		// A limit on a text is in characters, on a list in entries: the message says so.
+		if fe.Tag() == "max" && fe.Kind() == reflect.String {
+			msg = "validation.max_chars"
+		} else if fe.Tag() == "max" && (fe.Kind() == reflect.Slice || fe.Kind() == reflect.Array) {
+			msg = "validation.max_items"
+		}
+		p = append(p, FieldError{Field: prefix + ns, Message: msg, Param: fe.Param()})
 	}
 	return p
 }
