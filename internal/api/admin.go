@@ -134,6 +134,20 @@ func (a *API) Deactivate(c *gin.Context) error {
 	return nil
 }
 
+// Reactivate is POST /api/v1/users/{id}/reactivate.
+func (a *API) Reactivate(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.Store.Reactivate(c.Request.Context(), httpx.Actor(c), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, u)
+	return nil
+}
+
 // Advisors is GET /api/v1/carriers/{id}/advisors.
 func (a *API) Advisors(c *gin.Context) error {
 	id, err := httpx.PathID(c)

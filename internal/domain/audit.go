@@ -43,7 +43,7 @@ var AuditActions = []string{
 	"auth.recovery_codes_renewed",
 	"auth.reauth_failed", "auth.session_end", "auth.sessions_end_others",
 	"authz.denied", "authz.not_found",
-	"user.create", "user.roles_change", "user.deactivate",
+	"user.create", "user.roles_change", "user.deactivate", "user.reactivate",
 	"token.create", "token.revoke",
 	"carrier.create",
 }

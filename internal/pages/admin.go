@@ -240,3 +240,15 @@ func (s *Pages) Deactivate(c *gin.Context) error {
 	}
 	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.user_deactivated")
 }
+
+// Reactivate is POST /admin/users/{id}/reactivate.
+func (s *Pages) Reactivate(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Store.Reactivate(c.Request.Context(), httpx.Actor(c), id); err != nil {
+		return err
+	}
+	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.user_reactivated")
+}

@@ -289,6 +289,26 @@ func TestDeactivationEndsSessionsAndTokens(t *testing.T) {
 	})
 	t.Run("unknown_user_404", func(t *testing.T) {
 		mustProblem(t, admin.Do("POST", "/api/v1/users/"+uuid.NewString()+"/deactivate", nil), 404)
+		mustProblem(t, admin.Do("POST", "/api/v1/users/"+uuid.NewString()+"/reactivate", nil), 404)
+	})
+	// Someone who comes back (parental leave, a new contract) is reactivated with the
+	// roles they had; what ended stays ended.
+	t.Run("reactivated_can_sign_in_again_with_old_roles", func(t *testing.T) {
+		page := string(admin.Must(200, "GET", "/admin/users/"+id.String()+"?lang=de", nil).Body)
+		if !strings.Contains(page, `action="/admin/users/`+id.String()+`/reactivate"`) || strings.Contains(page, "/deactivate\"") {
+			t.Error("the page of a deactivated account offers no reactivation (or still a deactivation)")
+		}
+		r := admin.Must(200, "POST", "/api/v1/users/"+id.String()+"/reactivate", nil)
+		if r.Map(t)["active"] != true {
+			t.Fatalf("%s", r.Body)
+		}
+		back := app.SignIn(t, "leaving@x.de")
+		back.Must(200, "GET", "/api/v1/cases", nil) // the advisor role counts again
+		mustProblem(t, bearer.Do("GET", "/api/v1/me", nil), 401)
+		mustProblem(t, cl.Do("GET", "/api/v1/me", nil), 401)
+		if auditCount(t, app, "user.reactivate", &id) != 1 {
+			t.Error("reactivation not audited")
+		}
 	})
 }
 

@@ -408,19 +408,11 @@ func (f *matrixFixture) entries() []matrixEntry {
 			}},
 		{method: post, path: "/api/v1/users/:id/deactivate", reach: reachAdminOnly, objects: true, ok: 200, cloneForOwn: true,
 			call: func(t *testing.T, f *matrixFixture, p *matrixCaller, k objKind) matrixCall {
-				id := uuid.New()
-				switch k {
-				case ownObj:
-					id = p.id // a clone of the caller
-				case sameObj:
-					id, _ = f.freshUser(t, domain.RoleAdvisor, f.c1)
-				case otherObj:
-					id, _ = f.freshUser(t, domain.RoleAdvisor, f.c2)
-				}
-				if id == uuid.Nil {
-					id = f.a1 // roleAnonymous "own": any user will do, the answer is 401
-				}
-				return matrixCall{path: "/api/v1/users/" + id.String() + "/deactivate"}
+				return matrixCall{path: "/api/v1/users/" + f.userTarget(t, p, k).String() + "/deactivate"}
+			}},
+		{method: post, path: "/api/v1/users/:id/reactivate", reach: reachAdminOnly, objects: true, ok: 200,
+			call: func(t *testing.T, f *matrixFixture, p *matrixCaller, k objKind) matrixCall {
+				return matrixCall{path: "/api/v1/users/" + f.userTarget(t, p, k).String() + "/reactivate"}
 			}},
 		{method: get_, path: "/api/v1/carriers/:id/advisors", objects: true, ok: 200,
 			reach: map[string]reach{domain.RoleCoordinator: carrierWide, domain.RoleAdmin: everywhere},
@@ -884,19 +876,29 @@ func (f *matrixFixture) pageEntries() []matrixEntry {
 			}},
 		{method: post, path: "/admin/users/:id/deactivate", reach: reachAdminOnly, objects: true, ok: 303, cloneForOwn: true,
 			call: func(t *testing.T, f *matrixFixture, p *matrixCaller, k objKind) matrixCall {
-				id := uuid.New()
-				switch k {
-				case ownObj:
-					id = p.id
-				case sameObj:
-					id, _ = f.freshUser(t, domain.RoleAdvisor, f.c1)
-				case otherObj:
-					id, _ = f.freshUser(t, domain.RoleAdvisor, f.c2)
-				}
-				if id == uuid.Nil {
-					id = f.a1
-				}
-				return form("/admin/users/" + id.String() + "/deactivate")
+				return form("/admin/users/" + f.userTarget(t, p, k).String() + "/deactivate")
+			}},
+		{method: post, path: "/admin/users/:id/reactivate", reach: reachAdminOnly, objects: true, ok: 303,
+			call: func(t *testing.T, f *matrixFixture, p *matrixCaller, k objKind) matrixCall {
+				return form("/admin/users/" + f.userTarget(t, p, k).String() + "/reactivate")
 			}},
 	}
+}
+
+// userTarget is the account a row about accounts acts on for kind k: the caller itself
+// (a clone, for rows that would end it), a fresh advisor in C1 or C2, or none.
+func (f *matrixFixture) userTarget(t *testing.T, p *matrixCaller, k objKind) uuid.UUID {
+	id := uuid.New()
+	switch k {
+	case ownObj:
+		id = p.id
+	case sameObj:
+		id, _ = f.freshUser(t, domain.RoleAdvisor, f.c1)
+	case otherObj:
+		id, _ = f.freshUser(t, domain.RoleAdvisor, f.c2)
+	}
+	if id == uuid.Nil {
+		id = f.a1 // roleAnonymous "own": any user will do, the answer is 401
+	}
+	return id
 }

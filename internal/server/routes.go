@@ -111,6 +111,7 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{post, "/api/v1/users", userManage, a.CreateUser, limits{}},
 		{put, "/api/v1/users/:id/roles", userManage, a.SetRoles, limits{}},
 		{post, "/api/v1/users/:id/deactivate", userManage, a.Deactivate, limits{}},
+		{post, "/api/v1/users/:id/reactivate", userManage, a.Reactivate, limits{}},
 		{get, "/api/v1/carriers/:id/advisors", carrierAdvisors, a.Advisors, limits{}},
 
 		// cases and founders
@@ -212,6 +213,7 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/admin/users/:id", userManage, p.User, limits{}},
 		{post, "/admin/users/:id/roles", userManage, p.SetRoles, limits{}},
 		{post, "/admin/users/:id/deactivate", userManage, p.Deactivate, limits{}},
+		{post, "/admin/users/:id/reactivate", userManage, p.Reactivate, limits{}},
 		// oversight pages
 		{get, "/caseload", domain.ActCaseloadRead, p.Caseload, limits{}},
 		{get, "/agenda/team", domain.ActAgendaTeam, p.TeamAgenda, limits{}},

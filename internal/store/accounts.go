@@ -291,6 +291,7 @@ func replaceMemberships(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, us
 const (
 	deactivateUser = `UPDATE users SET active = false, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1`
 	revokeTokens   = `UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`
+	reactivateUser = `UPDATE users SET active = true, updated_at = now() WHERE id = $1`
 )
 
 // Deactivate ends the user's sessions and tokens (user:manage); their memberships stop
@@ -321,6 +322,33 @@ func (s *Store) Deactivate(ctx context.Context, actor domain.Actor, user uuid.UU
 		return err
 	})
 	return out, s.membershipsChanged(wrap(err, "deactivate %s", user))
+}
+
+// Reactivate lets a deactivated user sign in again (user:manage), with the roles they
+// had; their old sessions and tokens stay ended. ErrNotFound.
+func (s *Store) Reactivate(ctx context.Context, actor domain.Actor, user uuid.UUID) (domain.User, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return domain.User{}, err
+	}
+	var out domain.User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, reactivateUser, user)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.NotFound()
+		}
+		if _, err := tx.ExecContext(ctx, notifyMemberships, user.String()); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, actor, Event{Action: "user.reactivate", ObjectType: "user", ObjectID: &user}); err != nil {
+			return err
+		}
+		out, err = getUser(ctx, tx, user)
+		return err
+	})
+	return out, s.membershipsChanged(wrap(err, "reactivate %s", user))
 }
 
 const selectUserPage = `
