@@ -239,7 +239,7 @@ func TestProblemsSpeakTheRequestLanguage(t *testing.T) {
 		t.Errorf("an unknown language falls back to German: %+v", fr)
 	}
 	max := mustProblem(t, e.adv.Do("POST", "/api/v1/cases", map[string]any{"founder": founderWith("given_name", strings.Repeat("x", 101))}, "Accept-Language", "en"), 422)
-	if max.Errors[0].Message != "At most 100." {
+	if max.Errors[0].Message != "At most 100 characters." {
 		t.Errorf("the limit is named: %+v", max)
 	}
 }
