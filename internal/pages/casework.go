@@ -107,9 +107,21 @@ func (s *Pages) CreateFollowUp(c *gin.Context) error {
 }
 
 // FollowUpDone is POST /follow-ups/{id}/done, from the case page, the agenda
-// (back=agenda) or the team agenda (back=team). A stale version shows the case page
-// again with the follow-up as it is.
+// (back=agenda) or the team agenda (back=team). "Done" by mistake is one click from
+// open again: the next page offers the undo.
 func (s *Pages) FollowUpDone(c *gin.Context) error {
+	return s.markFollowUp(c, true, "flash.follow_up_done")
+}
+
+// FollowUpOpen is POST /follow-ups/{id}/open: undoes "done".
+func (s *Pages) FollowUpOpen(c *gin.Context) error {
+	return s.markFollowUp(c, false, "flash.follow_up_open_again")
+}
+
+// markFollowUp marks a follow-up done or open again with the form's version and
+// returns to where the form came from. A stale version shows the case page again with
+// the follow-up as it is.
+func (s *Pages) markFollowUp(c *gin.Context, done bool, okMsg string) error {
 	id, err := httpx.PathID(c)
 	if err != nil {
 		return err
@@ -118,7 +130,6 @@ func (s *Pages) FollowUpDone(c *gin.Context) error {
 	version, err := formVersion(f)
 	var fu domain.FollowUp
 	if err == nil {
-		done := true
 		fu, err = s.Store.UpdateFollowUp(c.Request.Context(), httpx.Actor(c), id, version, domain.FollowUpUpdate{Done: &done})
 	}
 	if err != nil {
@@ -132,10 +143,11 @@ func (s *Pages) FollowUpDone(c *gin.Context) error {
 		}
 		return s.renderCase(c, p.Status, caseID, "follow_up_done", nil, p)
 	}
-	// "Done" by mistake is one click from open again (the next page offers it).
-	s.Sessions.Put(c.Request.Context(), httpx.SessUndo,
-		fmt.Sprintf("/follow-ups/%s/open|%d|%s", fu.ID, fu.Version, f.Get("back")))
-	return s.redirectFlash(c, followUpBack(f.Get("back"), fu.CaseID), "flash.follow_up_done")
+	if done {
+		s.Sessions.Put(c.Request.Context(), httpx.SessUndo,
+			fmt.Sprintf("/follow-ups/%s/open|%d|%s", fu.ID, fu.Version, f.Get("back")))
+	}
+	return s.redirectFlash(c, followUpBack(f.Get("back"), fu.CaseID), okMsg)
 }
 
 // followUpBack is where a follow-up form returns: the agenda it was sent from, or the
@@ -148,34 +160,6 @@ func followUpBack(back string, caseID uuid.UUID) string {
 		return "/agenda/team"
 	}
 	return "/cases/" + caseID.String() + "#follow-ups"
-}
-
-// FollowUpOpen is POST /follow-ups/{id}/open: undoes "done" (the page after marking a
-// follow-up done offers it).
-func (s *Pages) FollowUpOpen(c *gin.Context) error {
-	id, err := httpx.PathID(c)
-	if err != nil {
-		return err
-	}
-	f := postedForm(c)
-	version, err := formVersion(f)
-	var fu domain.FollowUp
-	if err == nil {
-		open := false
-		fu, err = s.Store.UpdateFollowUp(c.Request.Context(), httpx.Actor(c), id, version, domain.FollowUpUpdate{Done: &open})
-	}
-	if err != nil {
-		p, ok := s.formProblemOf(c, err)
-		if !ok {
-			return err
-		}
-		caseID, cerr := s.Store.CaseOf(c.Request.Context(), "follow_up", id)
-		if cerr != nil {
-			return cerr
-		}
-		return s.renderCase(c, p.Status, caseID, "follow_up_done", nil, p)
-	}
-	return s.redirectFlash(c, followUpBack(f.Get("back"), fu.CaseID), "flash.follow_up_open_again")
 }
 
 // agendaView is the data of the agenda page.
