@@ -12,16 +12,28 @@ import (
 
 // FuzzCaseFilter feeds arbitrary list queries: never a panic, every refusal a 422.
 func FuzzCaseFilter(f *testing.F) {
-	for _, seed := range []string{"phase=founding&limit=10", "limit=-1", "limit=201", "advisor_id=xyz",
-		"status=closed&q=%25_%5C", "cursor=%%%", "phase=unknown", "limit=1e9"} {
+	fuzzQueryFilter(f, "/api/v1/cases", CaseFilter, []string{"phase=founding&limit=10", "limit=-1", "limit=201",
+		"advisor_id=xyz", "status=closed&q=%25_%5C", "cursor=%%%", "phase=unknown", "limit=1e9"},
+		func(t *testing.T, filter domain.CaseFilter) {
+			if filter.Limit < 0 || filter.Limit > 200 {
+				t.Fatalf("accepted limit %d", filter.Limit)
+			}
+		})
+}
+
+// fuzzQueryFilter feeds arbitrary query strings for path to bind: never a panic, every
+// refusal (of the binding or of domain.Validate) a 422, and what passes meets check.
+func fuzzQueryFilter[F any](f *testing.F, path string, bind func(*gin.Context) (F, error), seeds []string,
+	check func(*testing.T, F)) {
+	for _, seed := range seeds {
 		f.Add(seed)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	f.Fuzz(func(t *testing.T, query string) {
 		c, _ := gin.CreateTestContext(httptest.NewRecorder())
-		c.Request = httptest.NewRequest("GET", "/api/v1/cases", nil)
+		c.Request = httptest.NewRequest("GET", path, nil)
 		c.Request.URL.RawQuery = query
-		filter, err := CaseFilter(c)
+		filter, err := bind(c)
 		if err == nil {
 			err = domain.Validate(&filter, domain.DayOf(time.Now()))
 		}
@@ -31,8 +43,6 @@ func FuzzCaseFilter(f *testing.F) {
 			}
 			return
 		}
-		if filter.Limit < 0 || filter.Limit > 200 {
-			t.Fatalf("accepted limit %d", filter.Limit)
-		}
+		check(t, filter)
 	})
 }
