@@ -41,7 +41,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION) run ./...
 
-# Benchmarks on the scale data set (quality.md): a database "lotse_bench" seeded once
+# Benchmarks on the scale data set (README, "Performance"): a database "lotse_bench" seeded once
 # with BENCH_FOUNDERS founders (about 10 consultations each), then the Go benchmarks,
 # which report each HTTP answer as a ratio against the same SQL run directly (x-sql).
 BENCH_FOUNDERS ?= 100000

@@ -18,7 +18,7 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/policies"
 )
 
-// matrix is access.md's matrix as role permissions: role → action → scope. An action
+// matrix is docs/access.md's matrix as role permissions: role → action → scope. An action
 // missing for a role is denied. This table, not policy.csv, is the reviewed contract.
 var matrix = map[string]map[string]string{
 	domain.RoleAdvisor: {

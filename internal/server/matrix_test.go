@@ -17,7 +17,7 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/testenv"
 )
 
-// The permission matrix of access.md over the real router: every route × every kind of
+// The permission matrix of docs/access.md over the real router: every route × every kind of
 // caller × every kind of object, with the status the caller must get.
 
 const roleAnonymous = "anonymous"

@@ -249,7 +249,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 	})
 }
 
-// TestTimestampsAreUTC: api.md promises RFC 3339 timestamps in UTC.
+// TestTimestampsAreUTC: docs/api.md promises RFC 3339 timestamps in UTC.
 func TestTimestampsAreUTC(t *testing.T) {
 	app := testenv.NewApp(t)
 	app.User(t, "a@x.de", domain.RoleAdvisor, app.Carrier(t, "C1"))
