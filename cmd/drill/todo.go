@@ -1,0 +1,7 @@
+package main
+
+import "context"
+
+func drillInstances(ctx context.Context, e *env) ([]result, error) { return nil, nil }
+func drillReplica(ctx context.Context, e *env) ([]result, error)   { return nil, nil }
+func drillBackup(ctx context.Context, e *env) ([]result, error)    { return nil, nil }
