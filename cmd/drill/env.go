@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
@@ -421,3 +422,5 @@ func (c *client) firstCase(base string) (string, error) {
 const demoPassword = "Beratung-Demo-2026"
 
 func ms(d time.Duration) string { return fmt.Sprintf("%d ms", d.Milliseconds()) }
+
+func mustURL(s string) *url.URL { return must(url.Parse(s)) }

@@ -2,6 +2,5 @@ package main
 
 import "context"
 
-func drillInstances(ctx context.Context, e *env) ([]result, error) { return nil, nil }
 func drillReplica(ctx context.Context, e *env) ([]result, error)   { return nil, nil }
 func drillBackup(ctx context.Context, e *env) ([]result, error)    { return nil, nil }
