@@ -46,9 +46,9 @@ var drills = []drill{
 var breaks = map[string]string{
 	"restart":   "writes are sent without Idempotency-Key, so retried writes can be duplicated",
 	"sigterm":   "LOTSE_SHUTDOWN_DELAY=0: the listener closes as readiness fails",
-	"instances": "instance B runs without the policy listener's database (LOTSE_DRILL_NO_LISTEN) ",
+	"instances": "instance B is configured with a database of its own",
 	"replica":   "LOTSE_REPLICA_MAX_LAG=1h: a replica that stopped replaying is still used",
-	"backup":    "recovery_target_time is taken 2 s after the acknowledged point",
+	"backup":    "recovery_target_time is set 2 s before the point the drill compares with",
 }
 
 func main() {

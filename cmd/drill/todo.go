@@ -1,5 +1,0 @@
-package main
-
-import "context"
-
-func drillBackup(ctx context.Context, e *env) ([]result, error)    { return nil, nil }
