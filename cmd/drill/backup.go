@@ -98,8 +98,9 @@ func drillBackup(ctx context.Context, e *env) ([]result, error) {
 	mu.Unlock()
 	time.Sleep(3 * time.Second)
 	target := time.Now()
+	restoreTo := target
 	if e.broken {
-		target = target.Add(-2 * time.Second)
+		restoreTo = target.Add(-2 * time.Second)
 	}
 	time.Sleep(2 * time.Second)
 	close(stop)
@@ -127,7 +128,7 @@ func drillBackup(ctx context.Context, e *env) ([]result, error) {
 	// Restore into a fresh cluster up to the target.
 	rc := &cluster{e: e, name: "restored", data: base, port: freePort()}
 	if err := rc.configure(fmt.Sprintf("archive_mode = off\nrestore_command = 'cp %s/%%f %%p'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n",
-		archive, target.UTC().Format("2006-01-02 15:04:05.000000+00"))); err != nil {
+		archive, restoreTo.UTC().Format("2006-01-02 15:04:05.000000+00"))); err != nil {
 		return nil, err
 	}
 	if err := e.writeFile(filepath.Join(base, "recovery.signal"), ""); err != nil {

@@ -14,8 +14,11 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
+	"syscall"
 	"text/tabwriter"
 	"time"
 )
@@ -70,6 +73,20 @@ func main() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	// Interrupted: the running drill's clusters and processes are ended first.
+	var mu sync.Mutex
+	var current *env
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		mu.Lock()
+		if current != nil {
+			current.keep = true
+			current.close()
+		}
+		os.Exit(1)
+	}()
 	var rows []result
 	start := time.Now()
 	for _, d := range drills {
@@ -81,6 +98,9 @@ func main() {
 			fmt.Fprintln(os.Stderr, "drill:", err)
 			os.Exit(1)
 		}
+		mu.Lock()
+		current = e
+		mu.Unlock()
 		t0 := time.Now()
 		logf("== %s", d.name)
 		rs, err := d.run(ctx, e)
@@ -92,7 +112,10 @@ func main() {
 				e.keep = true
 			}
 		}
+		mu.Lock()
 		e.close()
+		current = nil
+		mu.Unlock()
 		logf("== %s done in %s", d.name, time.Since(t0).Round(100*time.Millisecond))
 		rows = append(rows, rs...)
 	}
