@@ -403,6 +403,15 @@ func (c *client) signIn(base, email, password string) error {
 
 // firstCase is the id of the first case the client sees.
 func (c *client) firstCase(base string) (string, error) {
+	ids, err := c.cases(base)
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// cases are the ids of the cases on the client's first page of cases (at least one).
+func (c *client) cases(base string) ([]string, error) {
 	var list struct {
 		Items []struct {
 			ID string `json:"id"`
@@ -410,12 +419,16 @@ func (c *client) firstCase(base string) (string, error) {
 	}
 	res, err := c.do("GET", base+"/api/v1/cases", nil, nil, &list)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if res.StatusCode != 200 || len(list.Items) == 0 {
-		return "", fmt.Errorf("case list: %s, %d cases", res.Status, len(list.Items))
+		return nil, fmt.Errorf("case list: %s, %d cases", res.Status, len(list.Items))
 	}
-	return list.Items[0].ID, nil
+	ids := make([]string, len(list.Items))
+	for i, it := range list.Items {
+		ids[i] = it.ID
+	}
+	return ids, nil
 }
 
 // demoPassword is the password of every demo account (internal/seed).
