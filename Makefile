@@ -5,7 +5,7 @@ GOLANGCI_VERSION := v2.15.0
 # make run listens on LOTSE_ADDR when set, else on ADDR (`make run ADDR=:9000`).
 ADDR ?= $(or $(LOTSE_ADDR),:8080)
 
-.PHONY: run test lint bench fuzz build fmt clean
+.PHONY: run test lint bench fuzz build fmt clean drill
 
 build:
 	$(GO) build -o bin/lotse ./cmd/lotse
@@ -64,6 +64,13 @@ fuzz:
 	@# FuzzWriterRoundTrip is left to its seed corpus (every make test): gathering its
 	@# baseline alone outlasts a short FUZZTIME ("context deadline exceeded").
 	@$(GO) test ./internal/export -run '^$$' -fuzz '^FuzzCSVCell$$' -fuzztime $(FUZZTIME)
+
+# The operations drills (README, "Drills"): each on its own PostgreSQL clusters on free
+# loopback ports, never the server on 5432; one table, exit status 1 if a promise broke.
+# DRILL_ARGS e.g. -only restart,sigterm or -break replica.
+drill: build
+	@command -v haproxy >/dev/null || { echo "drill: haproxy is missing (Debian: apt-get install haproxy)"; exit 1; }
+	$(GO) run ./cmd/drill -lotse bin/lotse $(DRILL_ARGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -139,6 +139,9 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	return store.Migrate(ctx, st.DB.DB)
 }
 
+// replicaMaxLag is how far behind the primary the replica may be (LOTSE_REPLICA_MAX_LAG).
+var replicaMaxLag = 5 * time.Second
+
 // serverConfig reads the environment; the README documents every variable.
 func serverConfig() (server.Config, error) {
 	cfg := server.DefaultConfig()
@@ -157,6 +160,13 @@ func serverConfig() (server.Config, error) {
 	}
 	if v := os.Getenv("LOTSE_METRICS_PUBLIC"); v == "true" {
 		cfg.MetricsPublic = true
+	}
+	if v := os.Getenv("LOTSE_REPLICA_MAX_LAG"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return cfg, errors.New("LOTSE_REPLICA_MAX_LAG must be a positive duration (e.g. 5s)")
+		}
+		replicaMaxLag = d
 	}
 	return cfg, nil
 }
@@ -185,6 +195,15 @@ func serve(ctx context.Context) error {
 	}
 	listenCtx, stopListen := context.WithCancel(context.Background())
 	defer stopListen()
+	if url := os.Getenv("LOTSE_REPLICA_URL"); url != "" {
+		r, err := store.OpenReplica(url, st.DB, replicaMaxLag)
+		if err != nil {
+			return fmt.Errorf("LOTSE_REPLICA_URL: %w", err)
+		}
+		defer r.Close()
+		st.Replica = r
+		go r.Watch(listenCtx, 500*time.Millisecond)
+	}
 	go st.RetentionEvery(listenCtx, envDuration("LOTSE_RETENTION_INTERVAL", 24*time.Hour), logRetention)
 	go az.Listen(listenCtx, os.Getenv("DATABASE_URL"), store.MembershipChannel, time.Minute)
 

@@ -42,7 +42,7 @@ func (a *API) PhaseStats(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := stats.Phases(c.Request.Context(), a.Store.DB, q)
+	t, err := stats.Phases(c.Request.Context(), a.Store.Reporting(c.Request.Context()), q)
 	if err != nil {
 		return err
 	}
@@ -98,7 +98,7 @@ func (a *API) ESFStats(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := stats.ESF(c.Request.Context(), a.Store.DB, q)
+	t, err := stats.ESF(c.Request.Context(), a.Store.Reporting(c.Request.Context()), q)
 	if err != nil {
 		return err
 	}
@@ -156,7 +156,7 @@ func (a *API) ActivityExport(c *gin.Context) error {
 	}
 	base := fmt.Sprintf("aktivitaet_%s_%s", rq.From, rq.To)
 	return a.download(c, rq, base, export.ActivityColumns(label), func(w *export.Writer) error {
-		_, err := export.WriteActivity(c.Request.Context(), a.Store.DB, q, w)
+		_, err := export.WriteActivity(c.Request.Context(), a.Store.Reporting(c.Request.Context()), q, w)
 		return err
 	})
 }

@@ -146,7 +146,7 @@ func (s *Pages) Stats(c *gin.Context) error {
 
 // fillStats reads the phase figures and lays out the charts and tables.
 func (s *Pages) fillStats(c *gin.Context, v *statsView, q stats.Query) error {
-	t, err := stats.Phases(c.Request.Context(), s.Store.DB, q)
+	t, err := stats.Phases(c.Request.Context(), s.Store.Reporting(c.Request.Context()), q)
 	if err != nil {
 		return err
 	}

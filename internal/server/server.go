@@ -92,6 +92,9 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = newMetrics()
+	if st.Replica != nil {
+		s.metrics.watchReplica(st.Replica)
+	}
 
 	sessions := scs.New()
 	env.Sessions = sessions

@@ -47,6 +47,8 @@ type Store struct {
 	// erasure request pseudonymises, after it the data are deleted. nil: no end known,
 	// everything is kept.
 	RetentionUntil *domain.Date
+	// Replica, when set (LOTSE_REPLICA_URL), serves read-only reporting (Reporting).
+	Replica *Replica
 }
 
 // membershipsChanged tells this instance that memberships changed (after commit).
