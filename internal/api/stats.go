@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/export"
@@ -38,33 +40,21 @@ func (a *API) statsQuery(c *gin.Context) (stats.Query, httpx.ReportQuery, error)
 
 // PhaseStats is GET /api/v1/stats/phases.
 func (a *API) PhaseStats(c *gin.Context) error {
-	q, rq, err := a.statsQuery(c)
-	if err != nil {
-		return err
-	}
-	t, err := stats.Phases(c.Request.Context(), a.Store.Reporting(c.Request.Context()), q)
-	if err != nil {
-		return err
-	}
-	if rq.Format == export.JSON {
-		c.JSON(http.StatusOK, t)
-		return nil
-	}
-	label := a.label(c)
-	cols := append([]export.Column{
-		{Key: "carrier", Label: label("stats.col.carrier"), Kind: export.Text, Width: 24},
-		{Key: "period", Label: label("stats.col.period"), Kind: export.Text, Width: 10},
-		{Key: "phase", Label: label("stats.col.phase"), Kind: export.Text, Width: 14},
-		{Key: "cases_active", Label: label("stats.col.cases_active"), Kind: export.Int},
-		{Key: "cases_opened", Label: label("stats.col.cases_opened"), Kind: export.Int},
-		{Key: "entered", Label: label("stats.col.entered"), Kind: export.Int},
-	}, closedColumns(label)...)
-	cols = append(cols,
-		export.Column{Key: "consultations", Label: label("stats.col.consultations"), Kind: export.Int},
-		export.Column{Key: "consultation_hours", Label: label("stats.col.consultation_hours"), Kind: export.Decimal},
-		export.Column{Key: "first_contacts", Label: label("stats.col.first_contacts"), Kind: export.Int},
-		export.Column{Key: "founders", Label: label("stats.col.founders"), Kind: export.Int})
-	return a.download(c, rq, "statistik-phasen", cols, func(w *export.Writer) error {
+	return serveStats(a, c, "statistik-phasen", stats.Phases, func(label func(string) string) []export.Column {
+		cols := append([]export.Column{
+			{Key: "carrier", Label: label("stats.col.carrier"), Kind: export.Text, Width: 24},
+			{Key: "period", Label: label("stats.col.period"), Kind: export.Text, Width: 10},
+			{Key: "phase", Label: label("stats.col.phase"), Kind: export.Text, Width: 14},
+			{Key: "cases_active", Label: label("stats.col.cases_active"), Kind: export.Int},
+			{Key: "cases_opened", Label: label("stats.col.cases_opened"), Kind: export.Int},
+			{Key: "entered", Label: label("stats.col.entered"), Kind: export.Int},
+		}, closedColumns(label)...)
+		return append(cols,
+			export.Column{Key: "consultations", Label: label("stats.col.consultations"), Kind: export.Int},
+			export.Column{Key: "consultation_hours", Label: label("stats.col.consultation_hours"), Kind: export.Decimal},
+			export.Column{Key: "first_contacts", Label: label("stats.col.first_contacts"), Kind: export.Int},
+			export.Column{Key: "founders", Label: label("stats.col.founders"), Kind: export.Int})
+	}, func(t stats.PhaseTable, label func(string) string, w *export.Writer) error {
 		for _, r := range t.Rows {
 			cells := []export.Cell{carrierCell(r.Carrier, label), r.Period, label("phase." + r.Phase),
 				intCell(r.CasesActive), intCell(r.CasesOpened), intCell(r.Entered)}
@@ -94,30 +84,18 @@ func closedColumns(label func(string) string) []export.Column {
 
 // ESFStats is GET /api/v1/stats/esf.
 func (a *API) ESFStats(c *gin.Context) error {
-	q, rq, err := a.statsQuery(c)
-	if err != nil {
-		return err
-	}
-	t, err := stats.ESF(c.Request.Context(), a.Store.Reporting(c.Request.Context()), q)
-	if err != nil {
-		return err
-	}
-	if rq.Format == export.JSON {
-		c.JSON(http.StatusOK, t)
-		return nil
-	}
-	label := a.label(c)
-	cols := []export.Column{
-		{Key: "carrier", Label: label("stats.col.carrier"), Kind: export.Text, Width: 24},
-		{Key: "period", Label: label("stats.col.period"), Kind: export.Text, Width: 10},
-		{Key: "indicator", Label: label("stats.col.indicator"), Kind: export.Text, Width: 44},
-		{Key: "female", Label: label("stats.col.female"), Kind: export.Int},
-		{Key: "male", Label: label("stats.col.male"), Kind: export.Int},
-		{Key: "diverse", Label: label("stats.col.diverse"), Kind: export.Int},
-		{Key: "unspecified", Label: label("stats.col.unspecified"), Kind: export.Int},
-		{Key: "total", Label: label("stats.col.total"), Kind: export.Int},
-	}
-	return a.download(c, rq, "statistik-esf", cols, func(w *export.Writer) error {
+	return serveStats(a, c, "statistik-esf", stats.ESF, func(label func(string) string) []export.Column {
+		return []export.Column{
+			{Key: "carrier", Label: label("stats.col.carrier"), Kind: export.Text, Width: 24},
+			{Key: "period", Label: label("stats.col.period"), Kind: export.Text, Width: 10},
+			{Key: "indicator", Label: label("stats.col.indicator"), Kind: export.Text, Width: 44},
+			{Key: "female", Label: label("stats.col.female"), Kind: export.Int},
+			{Key: "male", Label: label("stats.col.male"), Kind: export.Int},
+			{Key: "diverse", Label: label("stats.col.diverse"), Kind: export.Int},
+			{Key: "unspecified", Label: label("stats.col.unspecified"), Kind: export.Int},
+			{Key: "total", Label: label("stats.col.total"), Kind: export.Int},
+		}
+	}, func(t stats.ESFTable, label func(string) string, w *export.Writer) error {
 		for _, r := range t.Rows {
 			if err := w.Row(carrierCell(r.Carrier, label), r.Period, label("esf."+r.Indicator),
 				intCell(r.Female), intCell(r.Male), intCell(r.Diverse), intCell(r.Unspecified), intCell(r.Total)); err != nil {
@@ -126,6 +104,27 @@ func (a *API) ESFStats(c *gin.Context) error {
 		}
 		return nil
 	})
+}
+
+// serveStats answers one statistics request: the query within the caller's scope, the
+// table read from the reporting database, then JSON or a file named base with the
+// columns and rows the table's two functions lay out.
+func serveStats[T any](a *API, c *gin.Context, base string, read func(context.Context, sqlx.QueryerContext, stats.Query) (T, error),
+	columns func(label func(string) string) []export.Column, rows func(T, func(string) string, *export.Writer) error) error {
+	q, rq, err := a.statsQuery(c)
+	if err != nil {
+		return err
+	}
+	t, err := read(c.Request.Context(), a.Store.Reporting(c.Request.Context()), q)
+	if err != nil {
+		return err
+	}
+	if rq.Format == export.JSON {
+		c.JSON(http.StatusOK, t)
+		return nil
+	}
+	label := a.label(c)
+	return a.download(c, rq, base, columns(label), func(w *export.Writer) error { return rows(t, label, w) })
 }
 
 // ActivityExport is GET /api/v1/exports/consultations: one row per consultation for the
