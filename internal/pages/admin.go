@@ -27,7 +27,8 @@ type adminView struct {
 	// Query is the list's search and order; Sorts the orders offered.
 	Query   domain.UserQuery
 	Sorts   []string
-	Form    string // the form on the account's page that failed: "edit", "password", "roles"
+	Form    string     // the form on the account's page that failed: "edit", "password", "roles"
+	Posted  url.Values // what that form sent (never a password)
 	Values  url.Values
 	Problem formProblem
 	Catalog domain.Catalog
@@ -197,9 +198,7 @@ func (s *Pages) renderUser(c *gin.Context, status int, form string, values url.V
 	for _, m := range v.User.Roles {
 		v.Values.Add("role", roleValue(m))
 	}
-	if form == "edit" {
-		v.Values = values
-	}
+	v.Posted = values
 	c.Set(ctxPagePath, "/admin/users/"+id.String())
 	return s.renderTitled(c, status, "admin_user", v.User.Name, v)
 }
@@ -207,8 +206,8 @@ func (s *Pages) renderUser(c *gin.Context, status int, form string, values url.V
 // EditVals are the values of the account's edit form: as submitted when it failed,
 // else the account as it is now (with its current version).
 func (v adminView) EditVals() url.Values {
-	if v.Form == "edit" && v.Values != nil {
-		return v.Values
+	if v.Form == "edit" && v.Posted != nil {
+		return v.Posted
 	}
 	return url.Values{"name": {v.User.Name}, "email": {v.User.Email},
 		"languages": {strings.Join(v.User.Languages, ", ")}, "version": {strconv.Itoa(v.User.Version)}}
@@ -218,7 +217,7 @@ func (v adminView) EditVals() url.Values {
 // password: the password form is shown empty).
 func (v adminView) Vals(form string) url.Values {
 	if form == v.Form && form != "password" {
-		return v.Values
+		return v.Posted
 	}
 	return nil
 }
@@ -252,6 +251,7 @@ func (s *Pages) UpdateUser(c *gin.Context) error {
 			return err
 		}
 		if domain.ErrorCode(err) == domain.ErrPreconditionFailed {
+			fp.Alert = s.T(c, "admin2.stale", nil)
 			if u, uerr := s.Store.User(c.Request.Context(), id); uerr == nil {
 				form.Set("version", strconv.Itoa(u.Version))
 			}
