@@ -72,7 +72,7 @@ func TestBrowserAdministratorsDay(t *testing.T) {
 	b.fill("#reset-password-input", oneTime)
 	b.submit("#reset-password button[type=submit]")
 	b.wantText("p.notice", "Einmalpasswort ist gesetzt")
-	b.wantText("p.meta", "Einmalpasswort")
+	b.wantText("p.meta", "Passwortwechsel ausstehend")
 	b.checkA11y("account page")
 	b.shot("one-time-password-set")
 	b.signOut()

@@ -567,17 +567,17 @@ var userSortKeys = map[string]string{
 	domain.UserSortStatus: `(NOT %[1]s.active), lower(%[1]s.name), %[1]s.id`,
 }
 
-// selectUserPages are the page queries of the account list per order: the search over
-// name and e-mail folded as the trigram index users_search is ($1, already folded and
-// with LIKE's wildcards escaped), the rows after the cursor's row in the order ($2: the
-// id of the last row of the page before, whose key is looked up — a cursor stays a
-// plain id), at most $3.
+// selectUserPages are the page queries of the account list per order: the search in
+// name and e-mail ($1, LIKE's wildcards escaped), folded by the function that folds the
+// stored search_text (trigram index users_search), the rows after the cursor's row in
+// the order ($2: the id of the last row of the page before, whose key is looked up — a
+// cursor stays a plain id), at most $3.
 var selectUserPages = func() map[string]string {
 	out := map[string]string{}
 	for sort, key := range userSortKeys {
 		out[sort] = `
 SELECT u.id FROM users u
-WHERE ($1 = '' OR user_search_fold(u.name || ' ' || u.email) LIKE '%' || $1 || '%')
+WHERE ($1 = '' OR u.search_text LIKE '%' || user_search_fold($1) || '%')
   AND ($2::uuid IS NULL OR (` + fmt.Sprintf(key, "u") + `) > (SELECT ` + fmt.Sprintf(key, "c") + ` FROM users c WHERE c.id = $2))
 ORDER BY ` + fmt.Sprintf(key, "u") + `
 LIMIT $3`
@@ -588,8 +588,6 @@ LIMIT $3`
 // likeEscaper escapes LIKE's wildcards (and its escape character), so that a search
 // for "a_b" finds "a_b" and not "axb".
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-
-const foldSearch = `SELECT user_search_fold($1)`
 
 // Users lists accounts for administrators (user:manage): q.Q searches name and e-mail
 // (a part of either; case and accents do not matter: "celik" finds "Çelik"), in the
@@ -611,15 +609,8 @@ func (s *Store) Users(ctx context.Context, actor domain.Actor, q domain.UserQuer
 		}
 		after = &id
 	}
-	search := ""
-	if q.Q != "" {
-		// Folded by the same function as the index, so both sides match alike.
-		if err := s.DB.GetContext(ctx, &search, foldSearch, likeEscaper.Replace(q.Q)); err != nil {
-			return nil, "", err
-		}
-	}
 	var ids []uuid.UUID
-	if err := s.DB.SelectContext(ctx, &ids, selectUserPages[q.Sort], search, after, q.Limit+1); err != nil {
+	if err := s.DB.SelectContext(ctx, &ids, selectUserPages[q.Sort], likeEscaper.Replace(q.Q), after, q.Limit+1); err != nil {
 		return nil, "", wrap(err, "list users")
 	}
 	next := ""
