@@ -339,6 +339,10 @@ func TestOneTimePassword(t *testing.T) {
 		}
 	})
 	t.Run("reset_ends_sessions_and_tokens", func(t *testing.T) {
+		for range 5 { // the person forgot the password and is locked out
+			mustProblem(t, app.Anonymous(t).Do("POST", "/api/v1/session", map[string]string{"email": "a@x.test", "password": "vergessen-vergessen"}), 401)
+		}
+		mustProblem(t, app.Anonymous(t).Do("POST", "/api/v1/session", map[string]string{"email": "a@x.test", "password": testenv.Password}), 429)
 		r := v.do(admin, 200, "POST", path, map[string]any{"password": oneTime})
 		if !r.Map(t)["must_change_password"].(bool) {
 			t.Fatalf("%s", r.Body)
@@ -355,7 +359,7 @@ func TestOneTimePassword(t *testing.T) {
 	})
 
 	person := app.Anonymous(t)
-	t.Run("api_gate", func(t *testing.T) {
+	t.Run("api_gate", func(t *testing.T) { // the reset lifted the lock of the account
 		r := v.do(person, 200, "POST", "/api/v1/session", map[string]string{"email": "a@x.test", "password": oneTime})
 		if u := r.Map(t)["user"].(map[string]any); !u["must_change_password"].(bool) {
 			t.Fatalf("%s", r.Body)

@@ -677,14 +677,21 @@ func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, id uuid.UUID
 	return out, wrap(err, "update user %s", id)
 }
 
-const resetPassword = `
+const (
+	resetPassword = `
 UPDATE users SET password_hash = $2, must_change_password = true, session_epoch = session_epoch + 1, updated_at = now()
-WHERE id = $1`
+WHERE id = $1
+RETURNING email`
+	// Failures counted against the old password guessed at a password that is gone.
+	clearAccountFailures = `DELETE FROM login_attempts WHERE email = lower($1)`
+)
 
 // ResetPassword sets a one-time password for an account (user:manage), which must meet
 // the password policy: the person must change it at their next sign-in and reaches
 // nothing else before (AccessGate). Every session of the account ends and every API
-// token is revoked, in the same transaction. Audited (user.password_reset); the account
+// token is revoked, in the same transaction, and the sign-in throttle forgets the
+// account's failures (a person who was locked out can sign in with the new password;
+// the limit per address stays). Audited (user.password_reset); the account
 // of an administrator resetting their own password is no exception. ErrForbidden;
 // ErrNotFound; ErrInvalid naming password.
 func (s *Store) ResetPassword(ctx context.Context, actor domain.Actor, id uuid.UUID, in domain.PasswordReset) (domain.User, error) {
@@ -700,12 +707,12 @@ func (s *Store) ResetPassword(ctx context.Context, actor domain.Actor, id uuid.U
 	}
 	var out domain.User
 	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, resetPassword, id, hash)
-		if err != nil {
-			return err
+		var email string
+		if err := tx.GetContext(ctx, &email, resetPassword, id, hash); err != nil {
+			return notFoundIfNoRows(err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return domain.NotFound()
+		if _, err := tx.ExecContext(ctx, clearAccountFailures, email); err != nil {
+			return err
 		}
 		if err := endEverywhere(ctx, tx, id); err != nil {
 			return err
