@@ -50,6 +50,33 @@ func (a *API) Me(c *gin.Context) error {
 	return nil
 }
 
+// ChangePassword is POST /api/v1/me/password: the caller's own password, also the
+// one-time password an administrator set. Every session and token of the caller ends;
+// a caller signed in with a session stays signed in with a new one (a token does not
+// survive: it is revoked).
+func (a *API) ChangePassword(c *gin.Context) error {
+	var in domain.PasswordChange
+	if err := httpx.Bind(c, &in); err != nil {
+		return err
+	}
+	epoch, err := a.Store.ChangePassword(c.Request.Context(), httpx.Actor(c), in, a.Limits)
+	if err != nil {
+		return err
+	}
+	if a.SessionToken(c) != "" {
+		if err := a.RenewSession(c, epoch); err != nil {
+			return err
+		}
+	}
+	id, _ := httpx.CurrentUser(c)
+	u, err := a.Store.User(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, u)
+	return nil
+}
+
 // Tokens is GET /api/v1/me/tokens: the caller's live tokens, never their secrets.
 func (a *API) Tokens(c *gin.Context) error {
 	id, _ := httpx.CurrentUser(c)

@@ -38,41 +38,63 @@ func (a *API) Carriers(c *gin.Context) error {
 	return nil
 }
 
-type pageQuery struct {
-	Limit  int    `form:"limit"`
-	Cursor string `form:"cursor"`
-}
-
-// Users is GET /api/v1/users: the accounts, keyset-paginated by id.
+// Users is GET /api/v1/users: the accounts, searchable (q: part of name or e-mail
+// address, case and accents do not matter) and sorted (sort: name, email, status),
+// keyset-paginated.
 func (a *API) Users(c *gin.Context) error {
-	var q pageQuery
+	var q domain.UserQuery
 	if err := httpx.BindQuery(c, &q); err != nil {
 		return err
 	}
-	if q.Limit < 0 || q.Limit > 200 {
-		return domain.Invalid("limit", "validation.lte")
-	}
-	if q.Limit == 0 {
-		q.Limit = 50
-	}
-	var after *uuid.UUID
-	if q.Cursor != "" {
-		id, err := uuid.Parse(q.Cursor)
-		if err != nil {
-			return domain.Invalid("cursor", "error.invalid_cursor")
-		}
-		after = &id
-	}
-	us, err := a.Store.Users(c.Request.Context(), after, q.Limit+1)
+	us, next, err := a.Store.Users(c.Request.Context(), httpx.Actor(c), q)
 	if err != nil {
 		return err
 	}
-	next := ""
-	if len(us) > q.Limit {
-		us = us[:q.Limit]
-		next = us[q.Limit-1].ID.String()
-	}
 	c.JSON(http.StatusOK, httpx.ListOf(us, next))
+	return nil
+}
+
+// User is GET /api/v1/users/{id}, with its version as ETag.
+func (a *API) User(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	u, err := a.Store.User(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	httpx.SetETag(c, u.Version)
+	c.JSON(http.StatusOK, u)
+	return nil
+}
+
+// UpdateUser is PATCH /api/v1/users/{id} with If-Match: name, email and languages;
+// fields left out keep their value.
+func (a *API) UpdateUser(c *gin.Context) error {
+	return change(c, func(id uuid.UUID, version int, b []byte) (domain.User, int, error) {
+		u, err := a.Store.UpdateUser(c.Request.Context(), httpx.Actor(c), id, version, decodeOnto[domain.UserEdit](b))
+		return u, u.Version, err
+	})
+}
+
+// ResetPassword is POST /api/v1/users/{id}/password: a one-time password the person
+// must change at their next sign-in; their sessions and tokens end.
+func (a *API) ResetPassword(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	var in domain.PasswordReset
+	if err := httpx.Bind(c, &in); err != nil {
+		return err
+	}
+	u, err := a.Store.ResetPassword(c.Request.Context(), httpx.Actor(c), id, in)
+	if err != nil {
+		return err
+	}
+	httpx.SetETag(c, u.Version)
+	c.JSON(http.StatusOK, u)
 	return nil
 }
 

@@ -44,6 +44,7 @@ var AuditActions = []string{
 	"auth.reauth_failed", "auth.session_end", "auth.sessions_end_others",
 	"authz.denied", "authz.not_found",
 	"user.create", "user.roles_change", "user.deactivate", "user.reactivate",
+	"user.update", "user.password_reset",
 	"token.create", "token.revoke",
 	"carrier.create",
 }

@@ -56,6 +56,10 @@ type User struct {
 	Languages []string     `json:"languages"`
 	Active    bool         `json:"active"`
 	Roles     []Membership `json:"roles"`
+	// MustChangePassword: an administrator set the password; the person reaches
+	// nothing but its change until they have chosen their own.
+	MustChangePassword bool `json:"must_change_password"`
+	Version            int  `json:"version"`
 }
 
 // HasRole reports whether the user holds role (in any carrier, or globally).
@@ -126,6 +130,9 @@ func (in *PasswordChange) Check(p *Problems, _ Date) {
 	}
 	if in.Confirm != nil && *in.Confirm != in.New {
 		p.Add("new_password_confirm", "error.password_mismatch")
+	}
+	if in.New == in.Current { // a one-time password must really be replaced
+		p.Add("new_password", "error.password_unchanged")
 	}
 	var e *Error
 	if errors.As(CheckPasswordPolicy(in.New), &e) {

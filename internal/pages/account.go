@@ -80,10 +80,42 @@ func (s *Pages) accountProblem(c *gin.Context, form string, values url.Values, e
 	return s.renderAccount(c, p.Status, accountView{Form: form, Values: values, Problem: p})
 }
 
+// PasswordChangePath is the page where a person whose password an administrator set
+// chooses their own; until then every other page sends them here.
+const PasswordChangePath = "/account/password"
+
+// PasswordChange is GET /account/password: the change of a one-time password, alone on
+// its page (nothing else is reachable yet); for everyone else the form on the account
+// page.
+func (s *Pages) PasswordChange(c *gin.Context) error {
+	httpx.SetLang(c)
+	return s.renderPasswordChange(c, http.StatusOK, formProblem{})
+}
+
+// renderPasswordChange shows the page of the one-time password's change, or the
+// account page for a person who has chosen their own password.
+func (s *Pages) renderPasswordChange(c *gin.Context, status int, p formProblem) error {
+	id, _ := httpx.CurrentUser(c)
+	me, err := s.Store.User(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	if !me.MustChangePassword {
+		if p.Status == 0 {
+			c.Redirect(http.StatusSeeOther, "/account#password")
+			return nil
+		}
+		return s.renderAccount(c, p.Status, accountView{Form: "password", Values: url.Values{}, Problem: p})
+	}
+	c.Set(ctxPagePath, PasswordChangePath)
+	return s.render(c, status, "password_change", "admin2.change_title", accountView{Me: me, Form: "password", Problem: p})
+}
+
 // ChangePassword is POST /account/password: the use case checks the current password
 // (throttled like sign-in), stores the new one, ends every session of the user and
 // revokes their API tokens; this browser's session is signed in again under the new
-// session epoch, so the person who just changed the password stays signed in here.
+// session epoch, so the person who just changed the password stays signed in here. A
+// person who replaced a one-time password goes on to where their work is.
 func (s *Pages) ChangePassword(c *gin.Context) error {
 	ctx := c.Request.Context()
 	form := postedForm(c)
@@ -91,10 +123,17 @@ func (s *Pages) ChangePassword(c *gin.Context) error {
 	in := domain.PasswordChange{Current: form.Get("current_password"), New: form.Get("new_password"), Confirm: &confirm}
 	epoch, err := s.Store.ChangePassword(ctx, httpx.Actor(c), in, s.Limits)
 	if err != nil {
-		return s.accountProblem(c, "password", url.Values{} /* never echo passwords */, err)
+		p, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		return s.renderPasswordChange(c, p.Status, p) // never echo passwords
 	}
 	if err := s.RenewSession(c, epoch); err != nil {
 		return err
+	}
+	if form.Get("one_time") == "true" {
+		return s.redirectFlash(c, "/", "flash.password_chosen")
 	}
 	return s.redirectFlash(c, "/account", "flash.password_changed")
 }

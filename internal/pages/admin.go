@@ -3,6 +3,7 @@ package pages
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -23,9 +24,14 @@ type adminView struct {
 	Users    []domain.User
 	User     domain.User // the account being edited
 	Next     string      // cursor of the next page of users
-	Values   url.Values
-	Problem  formProblem
-	Catalog  domain.Catalog
+	// Query is the list's search and order; Sorts the orders offered.
+	Query   domain.UserQuery
+	Sorts   []string
+	Form    string     // the form on the account's page that failed: "edit", "password", "roles"
+	Posted  url.Values // what that form sent (never a password)
+	Values  url.Values
+	Problem formProblem
+	Catalog domain.Catalog
 	// Led counts the open cases the account being edited still leads, per carrier, and
 	// LedTotal all of them: numbers only, for the deactivation note.
 	Led      []domain.CarrierCount
@@ -81,37 +87,49 @@ func (s *Pages) CreateCarrier(c *gin.Context) error {
 	return s.redirectFlash(c, "/admin/carriers", "flash.carrier_created")
 }
 
-// Users is GET /admin/users: the accounts, 100 a page, with the form that creates one.
+// Users is GET /admin/users: the accounts, 100 a page, searchable (?q=) and sorted
+// (?sort=), with the form that creates one.
 func (s *Pages) Users(c *gin.Context) error {
 	httpx.SetLang(c)
 	return s.renderUsers(c, http.StatusOK, url.Values{"active": {"true"}}, formProblem{})
 }
 
 func (s *Pages) renderUsers(c *gin.Context, status int, values url.Values, p formProblem) error {
-	v := adminView{Values: values, Problem: p}
+	v := adminView{Values: values, Problem: p, Sorts: domain.UserSorts}
 	if err := s.adminBase(c, &v); err != nil {
 		return err
 	}
-	var after *uuid.UUID
-	if cur := c.Query("cursor"); cur != "" {
-		id, err := uuid.Parse(cur)
-		if err != nil {
-			return domain.Invalid("cursor", "error.invalid_cursor")
-		}
-		after = &id
-	}
-	const pageSize = 100
-	us, err := s.Store.Users(c.Request.Context(), after, pageSize+1)
-	if err != nil {
+	v.Query = domain.UserQuery{Q: c.Query("q"), Sort: c.Query("sort"), Cursor: c.Query("cursor"), Limit: usersPage}
+	var err error
+	if v.Users, v.Next, err = s.Store.Users(c.Request.Context(), httpx.Actor(c), v.Query); err != nil {
 		return err
 	}
-	if len(us) > pageSize {
-		us = us[:pageSize]
-		v.Next = us[pageSize-1].ID.String()
-	}
-	v.Users = us
 	c.Set(ctxPagePath, "/admin/users")
 	return s.render(c, status, "admin_users", "admin.users", v)
+}
+
+// usersPage is how many accounts the list shows at once.
+const usersPage = 100
+
+// NextUsers is the link to the list's next page, with its search and order.
+func (v adminView) NextUsers() string {
+	q := url.Values{"cursor": {v.Next}}
+	if v.Query.Q != "" {
+		q.Set("q", v.Query.Q)
+	}
+	if v.Query.Sort != "" && v.Query.Sort != domain.UserSortName {
+		q.Set("sort", v.Query.Sort)
+	}
+	return "/admin/users?" + q.Encode()
+}
+
+// SortLink is the link that orders the list by sort, keeping the search.
+func (v adminView) SortLink(sort string) string {
+	q := url.Values{"sort": {sort}}
+	if v.Query.Q != "" {
+		q.Set("q", v.Query.Q)
+	}
+	return "/admin/users?" + q.Encode()
 }
 
 // CreateUser is POST /admin/users: an account with its first role, in one transaction —
@@ -155,15 +173,15 @@ func (s *Pages) CreateUser(c *gin.Context) error {
 // carrier's coordinators have cases to reassign).
 func (s *Pages) User(c *gin.Context) error {
 	httpx.SetLang(c)
-	return s.renderUser(c, http.StatusOK, formProblem{})
+	return s.renderUser(c, http.StatusOK, "", nil, formProblem{})
 }
 
-func (s *Pages) renderUser(c *gin.Context, status int, p formProblem) error {
+func (s *Pages) renderUser(c *gin.Context, status int, form string, values url.Values, p formProblem) error {
 	id, err := httpx.PathID(c)
 	if err != nil {
 		return err
 	}
-	v := adminView{Problem: p}
+	v := adminView{Problem: p, Form: form}
 	if err := s.adminBase(c, &v); err != nil {
 		return err
 	}
@@ -180,8 +198,86 @@ func (s *Pages) renderUser(c *gin.Context, status int, p formProblem) error {
 	for _, m := range v.User.Roles {
 		v.Values.Add("role", roleValue(m))
 	}
+	v.Posted = values
 	c.Set(ctxPagePath, "/admin/users/"+id.String())
 	return s.renderTitled(c, status, "admin_user", v.User.Name, v)
+}
+
+// EditVals are the values of the account's edit form: as submitted when it failed,
+// else the account as it is now (with its current version).
+func (v adminView) EditVals() url.Values {
+	if v.Form == "edit" && v.Posted != nil {
+		return v.Posted
+	}
+	return url.Values{"name": {v.User.Name}, "email": {v.User.Email},
+		"languages": {strings.Join(v.User.Languages, ", ")}, "version": {strconv.Itoa(v.User.Version)}}
+}
+
+// Vals are the submitted values of form, if it is the form that failed (never a
+// password: the password form is shown empty).
+func (v adminView) Vals(form string) url.Values {
+	if form == v.Form && form != "password" {
+		return v.Posted
+	}
+	return nil
+}
+
+// Errs are the field errors of form, if it is the form that failed.
+func (v adminView) Errs(form string) map[string]string {
+	if form == v.Form {
+		return v.Problem.Fields
+	}
+	return nil
+}
+
+// UpdateUser is POST /admin/users/{id}: name, e-mail and languages, based on the
+// version the form was shown with. A stale version or a taken address shows the page
+// again with the input kept (and, when stale, the version of now, so that a second
+// try saves it).
+func (s *Pages) UpdateUser(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	form := postedForm(c)
+	in := domain.UserEdit{Name: form.Get("name"), Email: form.Get("email"), Languages: codeList(form, "languages", false)}
+	version, err := formVersion(form)
+	if err == nil {
+		_, err = s.Store.UpdateUser(c.Request.Context(), httpx.Actor(c), id, version, formEdit(in, nil))
+	}
+	if err != nil {
+		fp, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		if domain.ErrorCode(err) == domain.ErrPreconditionFailed {
+			fp.Alert = s.T(c, "admin2.stale", nil)
+			if u, uerr := s.Store.User(c.Request.Context(), id); uerr == nil {
+				form.Set("version", strconv.Itoa(u.Version))
+			}
+		}
+		return s.renderUser(c, fp.Status, "edit", form, fp)
+	}
+	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.user_updated")
+}
+
+// ResetPassword is POST /admin/users/{id}/password: a one-time password the person must
+// change at their next sign-in; their sessions and API tokens end. The password is
+// never shown again, not even after an error.
+func (s *Pages) ResetPassword(c *gin.Context) error {
+	id, err := httpx.PathID(c)
+	if err != nil {
+		return err
+	}
+	in := domain.PasswordReset{Password: postedForm(c).Get("password")}
+	if _, err := s.Store.ResetPassword(c.Request.Context(), httpx.Actor(c), id, in); err != nil {
+		fp, ok := s.formProblemOf(c, err)
+		if !ok {
+			return err
+		}
+		return s.renderUser(c, fp.Status, "password", nil, fp)
+	}
+	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.password_reset")
 }
 
 // roleValue is a membership as a checkbox value: "advisor:<carrier id>", "admin:".
@@ -224,7 +320,7 @@ func (s *Pages) SetRoles(c *gin.Context) error {
 		if !ok {
 			return err
 		}
-		return s.renderUser(c, fp.Status, fp)
+		return s.renderUser(c, fp.Status, "roles", nil, fp)
 	}
 	return s.redirectFlash(c, "/admin/users/"+id.String(), "flash.roles_saved")
 }

@@ -190,6 +190,9 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			Users:      s.May(c, domain.ActUserManage),
 			Carriers:   s.May(c, domain.ActCarrierManage),
 		}
+		if v.User != nil && v.User.MustChangePassword { // nothing but the change is reachable
+			v.Nav = nav{}
+		}
 		if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
 			v.Flash = s.T(c, msg, nil)
 		}

@@ -69,19 +69,33 @@ func (s *Server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-// enrolmentRoutes are what a user whose roles need a second factor
-// (domain.SecondFactorAction) reaches before they have set one up: its enrolment and
-// signing out. Every other route sends them to the enrolment page (API: 403
-// error.second_factor_required), with a session as with an API token.
-var enrolmentRoutes = map[string]bool{
-	"GET /account/second-factor":              true,
-	"POST /account/second-factor/enrolment":   true,
-	"POST /account/second-factor":             true,
-	"POST /logout":                            true,
-	"GET /api/v1/me/second-factor":            true,
-	"POST /api/v1/me/second-factor/enrolment": true,
-	"POST /api/v1/me/second-factor":           true,
-	"DELETE /api/v1/session":                  true,
+// gates are what a signed-in person must do before anything else is reachable
+// (store.AccessGate: change a one-time password an administrator set; set up the
+// second factor their roles need): the routes that do it and signing out, the page
+// every other page sends them to, and the error every other API route answers (403),
+// with a session as with an API token.
+var gates = map[domain.Gate]struct {
+	routes map[string]bool
+	page   string
+	err    string
+}{
+	domain.GateSecondFactor: {map[string]bool{
+		"GET /account/second-factor":              true,
+		"POST /account/second-factor/enrolment":   true,
+		"POST /account/second-factor":             true,
+		"POST /logout":                            true,
+		"GET /api/v1/me/second-factor":            true,
+		"POST /api/v1/me/second-factor/enrolment": true,
+		"POST /api/v1/me/second-factor":           true,
+		"DELETE /api/v1/session":                  true,
+	}, pages.SecondFactorPath, "error.second_factor_required"},
+	domain.GatePasswordChange: {map[string]bool{
+		"GET /account/password":    true,
+		"POST /account/password":   true,
+		"POST /logout":             true,
+		"POST /api/v1/me/password": true,
+		"DELETE /api/v1/session":   true,
+	}, pages.PasswordChangePath, "error.password_change_required"},
 }
 
 // guard enforces a route's permission: 401 without a user, 403 when no role of the user
@@ -101,21 +115,19 @@ func (s *Server) guard(r route) gin.HandlerFunc {
 			s.fail(c, domain.Errorf(domain.ErrUnauthorized, "error.unauthorized"))
 			return
 		}
-		if !enrolmentRoutes[r.method+" "+r.path] {
-			missing, err := s.env.Store.SecondFactorMissing(c.Request.Context(), user)
-			if err != nil {
-				s.fail(c, err)
+		gate, err := s.env.Store.AccessGate(c.Request.Context(), user)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		if g, ok := gates[gate]; ok && !g.routes[r.method+" "+r.path] {
+			if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
+				c.Redirect(303, g.page)
+				c.Abort()
 				return
 			}
-			if missing { // an administrator without a second factor: enrolment first
-				if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
-					c.Redirect(303, pages.SecondFactorPath)
-					c.Abort()
-					return
-				}
-				s.fail(c, domain.Errorf(domain.ErrForbidden, "error.second_factor_required"))
-				return
-			}
+			s.fail(c, domain.Errorf(domain.ErrForbidden, g.err))
+			return
 		}
 		if r.perm == permSignedIn {
 			return

@@ -235,6 +235,12 @@ func TestBrowserAdministratorCreatesAnAccountThatCanSignIn(t *testing.T) {
 	b.fill("#email", "oksana@x.de")
 	b.fill("#password", "Lotsen-Passwort-2026")
 	b.submit("form.stack button[type=submit]")
+	// The administrator chose the password: a one-time one, changed first.
+	b.wantText("h1", "Eigenes Passwort wählen")
+	b.fill("#current_password", "Lotsen-Passwort-2026")
+	b.fill("#new_password", "Oksanas-eigenes-Passwort")
+	b.fill("#new_password_confirm", "Oksanas-eigenes-Passwort")
+	b.submit("#change-password button[type=submit]")
 	b.wantText("h1", "Meine Fälle")
 	b.wantText("header .who", "Oksana Kovalenko")
 }

@@ -26,6 +26,7 @@ func TestOneVerdictPerInputOnEveryChannel(t *testing.T) {
 	app.User(t, "lead@x.de", domain.RoleAdvisor, c1)
 	app.User(t, "admin@x.de", domain.RoleAdmin, uuid.Nil)
 	lead, admin := app.SignIn(t, "lead@x.de"), app.SignIn(t, "admin@x.de")
+	account := "/users/" + app.User(t, "konto@x.de", domain.RoleAdvisor, c1).String()
 	dayInFuture := domain.DayOf(time.Now()).AddDays(3).String()
 
 	type verdict struct {
@@ -105,6 +106,26 @@ func TestOneVerdictPerInputOnEveryChannel(t *testing.T) {
 					"mode": {"in_person"}, "topics": {"financing"}, "summary": {"Gespräch"}})
 			},
 			want: verdict{true, "date"},
+		},
+		{
+			name: "common_one_time_password_is_refused",
+			api: func(t *testing.T) testenv.Response {
+				return admin.Do("POST", "/api/v1"+account+"/password", map[string]any{"password": "passwort1234"})
+			},
+			page: func(t *testing.T) testenv.Response {
+				return postForm(admin, "/admin"+account+"/password", url.Values{"password": {"passwort1234"}})
+			},
+			want: verdict{true, "password"},
+		},
+		{
+			name: "edited_email_without_at_is_refused",
+			api: func(t *testing.T) testenv.Response {
+				return admin.Do("PATCH", "/api/v1"+account, map[string]any{"email": "keine-adresse"}, "If-Match", `"1"`)
+			},
+			page: func(t *testing.T) testenv.Response {
+				return postForm(admin, "/admin"+account, url.Values{"email": {"keine-adresse"}, "name": {"Konto"}, "version": {"1"}})
+			},
+			want: verdict{true, "email"},
 		},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -93,7 +93,7 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/api/v1/me/tokens", permSignedIn, a.Tokens, limits{}},
 		{post, "/api/v1/me/tokens", permSignedIn, a.CreateToken, small},
 		{del, "/api/v1/me/tokens/:id", permSignedIn, a.RevokeToken, limits{}},
-		// second factor (reachable without one: see enrolmentRoutes in auth.go)
+		// second factor (reachable without one: see gates in auth.go)
 		{get, "/api/v1/me/second-factor", permSignedIn, a.SecondFactor, limits{}},
 		{post, "/api/v1/me/second-factor/enrolment", permSignedIn, a.BeginSecondFactor, small},
 		{post, "/api/v1/me/second-factor", permSignedIn, a.EnableSecondFactor, small},
@@ -113,6 +113,12 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{post, "/api/v1/users/:id/deactivate", userManage, a.Deactivate, limits{}},
 		{post, "/api/v1/users/:id/reactivate", userManage, a.Reactivate, limits{}},
 		{get, "/api/v1/carriers/:id/advisors", carrierAdvisors, a.Advisors, limits{}},
+		// administration: edit accounts, one-time passwords
+		{get, "/api/v1/users/:id", userManage, a.User, limits{}},
+		{patch, "/api/v1/users/:id", userManage, a.UpdateUser, limits{}},
+		{post, "/api/v1/users/:id/password", userManage, a.ResetPassword, small},
+		{post, "/api/v1/me/password", permSignedIn, a.ChangePassword, small},
+		// (end of account edits)
 
 		// cases and founders
 		{post, "/api/v1/cases", caseCreate, a.CreateCase, limits{}},
@@ -214,6 +220,11 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{post, "/admin/users/:id/roles", userManage, p.SetRoles, limits{}},
 		{post, "/admin/users/:id/deactivate", userManage, p.Deactivate, limits{}},
 		{post, "/admin/users/:id/reactivate", userManage, p.Reactivate, limits{}},
+		// account edit pages, one-time passwords
+		{post, "/admin/users/:id", userManage, p.UpdateUser, limits{}},
+		{post, "/admin/users/:id/password", userManage, p.ResetPassword, small},
+		{get, "/account/password", permSignedIn, p.PasswordChange, limits{}},
+		// (end of account edit pages)
 		// oversight pages
 		{get, "/caseload", domain.ActCaseloadRead, p.Caseload, limits{}},
 		{get, "/agenda/team", domain.ActAgendaTeam, p.TeamAgenda, limits{}},

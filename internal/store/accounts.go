@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -63,11 +64,13 @@ func getCarrier(ctx context.Context, q sqlx.QueryerContext, id uuid.UUID) (domai
 }
 
 const insertUser = `
-INSERT INTO users (id, email, name, password_hash, languages) VALUES ($1, $2, $3, $4, $5)`
+INSERT INTO users (id, email, name, password_hash, languages, must_change_password) VALUES ($1, $2, $3, $4, $5, $6)`
 
 // CreateUser adds a user (user:manage) with their first roles, in one transaction: a
 // refused role leaves no account behind. The e-mail is trimmed and kept in lower case;
-// the password must meet the policy and is stored as an argon2id hash. ErrInvalid;
+// the password must meet the policy and is stored as an argon2id hash. A password an
+// administrator chose is one-time: the person must change it at their first sign-in
+// (the command line and the seeds, acting as the installation, set final ones). ErrInvalid;
 // ErrForbidden; ErrConflict when the e-mail is taken (case-insensitively).
 func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.UserInput, roles []domain.Membership, idem *Idempotency) (domain.User, error) {
 	if err := s.require(actor, domain.ActUserManage); err != nil {
@@ -81,12 +84,8 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 		return domain.User{}, err
 	}
 	u, err := create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		if _, err := tx.ExecContext(ctx, insertUser, id, in.Email, in.Name, passwordHash, pq.Array(in.Languages)); err != nil {
-			if isUnique(err, "users_email_key") {
-				return &domain.Error{Code: domain.ErrConflict, Message: "error.email_taken",
-					Fields: []domain.FieldError{{Field: "email", Message: "error.email_taken"}}}
-			}
-			return err
+		if _, err := tx.ExecContext(ctx, insertUser, id, in.Email, in.Name, passwordHash, pq.Array(in.Languages), !actor.System); err != nil {
+			return emailTaken(err)
 		}
 		if err := audit(ctx, tx, actor, Event{Action: "user.create", ObjectType: "user", ObjectID: &id}); err != nil {
 			return err
@@ -103,7 +102,7 @@ func (s *Store) CreateUser(ctx context.Context, actor domain.Actor, in domain.Us
 }
 
 const selectUsers = `
-SELECT u.id, u.email, u.name, u.languages, u.active,
+SELECT u.id, u.email, u.name, u.languages, u.active, u.must_change_password, u.version,
        coalesce(array_agg(m.role ORDER BY m.role, m.carrier_id) FILTER (WHERE m.role IS NOT NULL), '{}') AS roles,
        coalesce(array_agg(coalesce(m.carrier_id::text, '') ORDER BY m.role, m.carrier_id) FILTER (WHERE m.role IS NOT NULL), '{}') AS role_carriers
 FROM users u LEFT JOIN memberships m ON m.user_id = u.id
@@ -138,7 +137,7 @@ func getUsers(ctx context.Context, q sqlx.QueryerContext, ids []uuid.UUID) ([]do
 	for rows.Next() {
 		var u domain.User
 		var roles, carriers []string
-		if err := rows.Scan(&u.ID, &u.Email, &u.Name, pq.Array(&u.Languages), &u.Active, pq.Array(&roles), pq.Array(&carriers)); err != nil {
+		if err := rows.Scan(&u.ID, &u.Email, &u.Name, pq.Array(&u.Languages), &u.Active, &u.MustChangePassword, &u.Version, pq.Array(&roles), pq.Array(&carriers)); err != nil {
 			return nil, err
 		}
 		u.Roles = make([]domain.Membership, len(roles))
@@ -180,7 +179,8 @@ func (s *Store) CredentialsByID(ctx context.Context, id uuid.UUID) (Credentials,
 }
 
 const updatePassword = `
-UPDATE users SET password_hash = $2, session_epoch = session_epoch + 1, updated_at = now() WHERE id = $1
+UPDATE users SET password_hash = $2, must_change_password = false, session_epoch = session_epoch + 1, updated_at = now()
+WHERE id = $1
 RETURNING session_epoch`
 
 // ChangePassword changes the actor's own password: the current one must be right (wrong
@@ -188,8 +188,9 @@ RETURNING session_epoch`
 // the new one must meet the policy and match its confirmation. Every session of the
 // user ends and every API token is revoked, in the same transaction; the new session
 // epoch is returned so the caller can keep its own session (and record it anew with
-// StartSession). ErrInvalid naming current_password, new_password or
-// new_password_confirm.
+// StartSession). The change ends a one-time password an administrator set (the gate
+// opens). ErrInvalid naming current_password, new_password (also when it is the
+// current one) or new_password_confirm.
 func (s *Store) ChangePassword(ctx context.Context, actor domain.Actor, in domain.PasswordChange, limits LoginLimits) (int, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return 0, err
@@ -349,18 +350,6 @@ func (s *Store) Reactivate(ctx context.Context, actor domain.Actor, user uuid.UU
 		return err
 	})
 	return out, s.membershipsChanged(wrap(err, "reactivate %s", user))
-}
-
-const selectUserPage = `
-SELECT id FROM users WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2`
-
-// Users lists users in pages of limit, after the id after (nil for the first page).
-func (s *Store) Users(ctx context.Context, after *uuid.UUID, limit int) ([]domain.User, error) {
-	var ids []uuid.UUID
-	if err := s.DB.SelectContext(ctx, &ids, selectUserPage, after, limit); err != nil {
-		return nil, err
-	}
-	return getUsers(ctx, s.DB, ids)
 }
 
 const insertToken = `
@@ -557,4 +546,201 @@ func (s *Store) ReportCarriers(ctx context.Context, actor domain.Actor, carrier 
 		_, err = getCarrier(ctx, s.DB, *carrier)
 	}
 	return carriers, err
+}
+
+// emailTaken turns the unique violation of users_email_key into the conflict an
+// administrator can fix (naming the field, so forms keep the input and mark it).
+func emailTaken(err error) error {
+	if isUnique(err, "users_email_key") {
+		return &domain.Error{Code: domain.ErrConflict, Message: "error.email_taken",
+			Fields: []domain.FieldError{{Field: "email", Message: "error.email_taken"}}}
+	}
+	return err
+}
+
+// userSortKeys are the keyset keys of the account list's orders, each ending in the id
+// and each matching an index of migration 00009 (by e-mail: users_email_key). %s is
+// the table's alias.
+var userSortKeys = map[string]string{
+	domain.UserSortName:   `lower(%[1]s.name), %[1]s.id`,
+	domain.UserSortEmail:  `lower(%[1]s.email), %[1]s.id`,
+	domain.UserSortStatus: `(NOT %[1]s.active), lower(%[1]s.name), %[1]s.id`,
+}
+
+// selectUserPages are the page queries of the account list per order: the search in
+// name and e-mail ($1, LIKE's wildcards escaped), folded by the function that folds the
+// stored search_text (trigram index users_search), the rows after the cursor's row in
+// the order ($2: the id of the last row of the page before, whose key is looked up — a
+// cursor stays a plain id), at most $3.
+var selectUserPages = func() map[string]string {
+	out := map[string]string{}
+	for sort, key := range userSortKeys {
+		out[sort] = `
+SELECT u.id FROM users u
+WHERE ($1 = '' OR u.search_text LIKE '%' || user_search_fold($1) || '%')
+  AND ($2::uuid IS NULL OR (` + fmt.Sprintf(key, "u") + `) > (SELECT ` + fmt.Sprintf(key, "c") + ` FROM users c WHERE c.id = $2))
+ORDER BY ` + fmt.Sprintf(key, "u") + `
+LIMIT $3`
+	}
+	return out
+}()
+
+// likeEscaper escapes LIKE's wildcards (and its escape character), so that a search
+// for "a_b" finds "a_b" and not "axb".
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// Users lists accounts for administrators (user:manage): q.Q searches name and e-mail
+// (a part of either; case and accents do not matter: "celik" finds "Çelik"), in the
+// order q.Sort, q.Limit a page after the account q.Cursor. Answers the page and the
+// cursor of the next one ("" at the end). ErrForbidden; ErrInvalid (q, sort, limit,
+// cursor).
+func (s *Store) Users(ctx context.Context, actor domain.Actor, q domain.UserQuery) ([]domain.User, string, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return nil, "", err
+	}
+	if err := domain.Validate(&q, s.Today()); err != nil {
+		return nil, "", err
+	}
+	var after *uuid.UUID
+	if q.Cursor != "" {
+		id, err := uuid.Parse(q.Cursor)
+		if err != nil {
+			return nil, "", domain.Invalid("cursor", "error.invalid_cursor")
+		}
+		after = &id
+	}
+	var ids []uuid.UUID
+	if err := s.DB.SelectContext(ctx, &ids, selectUserPages[q.Sort], likeEscaper.Replace(q.Q), after, q.Limit+1); err != nil {
+		return nil, "", wrap(err, "list users")
+	}
+	next := ""
+	if len(ids) > q.Limit {
+		ids = ids[:q.Limit]
+		next = ids[q.Limit-1].String()
+	}
+	us, err := getUsers(ctx, s.DB, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	// getUsers answers by id; the page is in the order asked for.
+	at := make(map[uuid.UUID]int, len(ids))
+	for i, id := range ids {
+		at[id] = i
+	}
+	out := make([]domain.User, len(us))
+	for _, u := range us {
+		out[at[u.ID]] = u
+	}
+	return out, next, nil
+}
+
+const (
+	selectUserEditForUpdate = `SELECT name, email, languages, version FROM users WHERE id = $1 FOR UPDATE`
+	updateUser              = `
+UPDATE users SET name = $2, email = $3, languages = $4, version = version + 1, updated_at = now() WHERE id = $1`
+)
+
+// UpdateUser changes an account's name, e-mail address and languages (user:manage),
+// based on version: edit gets the current values under the row's lock (a PATCH merges
+// its body into them, a form replaces them). Audited (user.update). ErrForbidden;
+// ErrNotFound; ErrPreconditionFailed when the account changed since version;
+// ErrInvalid; ErrConflict naming email when another account has the address
+// (case-insensitively).
+func (s *Store) UpdateUser(ctx context.Context, actor domain.Actor, id uuid.UUID, version int, edit domain.Edit[domain.UserEdit]) (domain.User, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return domain.User{}, err
+	}
+	var out domain.User
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var cur domain.UserEdit
+		var v int
+		err := tx.QueryRowxContext(ctx, selectUserEditForUpdate, id).Scan(&cur.Name, &cur.Email, pq.Array(&cur.Languages), &v)
+		if err != nil {
+			return notFoundIfNoRows(err)
+		}
+		if v != version {
+			return errStale()
+		}
+		in, err := edit(cur)
+		if err := validEdit(&in, err, s.Today()); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, updateUser, id, in.Name, in.Email, pq.Array(in.Languages)); err != nil {
+			return emailTaken(err)
+		}
+		if err := audit(ctx, tx, actor, Event{Action: "user.update", ObjectType: "user", ObjectID: &id}); err != nil {
+			return err
+		}
+		out, err = getUser(ctx, tx, id)
+		return err
+	})
+	return out, wrap(err, "update user %s", id)
+}
+
+const (
+	resetPassword = `
+UPDATE users SET password_hash = $2, must_change_password = true, session_epoch = session_epoch + 1, updated_at = now()
+WHERE id = $1
+RETURNING email`
+	// Failures counted against the old password guessed at a password that is gone.
+	clearAccountFailures = `DELETE FROM login_attempts WHERE email = lower($1)`
+)
+
+// ResetPassword sets a one-time password for an account (user:manage), which must meet
+// the password policy: the person must change it at their next sign-in and reaches
+// nothing else before (AccessGate). Every session of the account ends and every API
+// token is revoked, in the same transaction, and the sign-in throttle forgets the
+// account's failures (a person who was locked out can sign in with the new password;
+// the limit per address stays). Audited (user.password_reset); the account
+// of an administrator resetting their own password is no exception. ErrForbidden;
+// ErrNotFound; ErrInvalid naming password.
+func (s *Store) ResetPassword(ctx context.Context, actor domain.Actor, id uuid.UUID, in domain.PasswordReset) (domain.User, error) {
+	if err := s.require(actor, domain.ActUserManage); err != nil {
+		return domain.User{}, err
+	}
+	if err := domain.Validate(&in, s.Today()); err != nil {
+		return domain.User{}, err
+	}
+	hash, err := domain.HashPassword(ctx, in.Password)
+	if err != nil {
+		return domain.User{}, err
+	}
+	var out domain.User
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var email string
+		if err := tx.GetContext(ctx, &email, resetPassword, id, hash); err != nil {
+			return notFoundIfNoRows(err)
+		}
+		if _, err := tx.ExecContext(ctx, clearAccountFailures, email); err != nil {
+			return err
+		}
+		if err := endEverywhere(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := audit(ctx, tx, actor, Event{Action: "user.password_reset", ObjectType: "user", ObjectID: &id}); err != nil {
+			return err
+		}
+		out, err = getUser(ctx, tx, id)
+		return err
+	})
+	return out, wrap(err, "reset password of %s", id)
+}
+
+const selectGate = `SELECT must_change_password, totp_enabled_at IS NOT NULL FROM users WHERE id = $1`
+
+// AccessGate is what user must do before anything else is reachable (domain.Gate):
+// change a one-time password an administrator set, then set up a second factor their
+// roles need (domain.SecondFactorAction). One read of the user's row. ErrNotFound.
+func (s *Store) AccessGate(ctx context.Context, user uuid.UUID) (domain.Gate, error) {
+	var mustChange, secondFactor bool
+	if err := s.DB.QueryRowxContext(ctx, selectGate, user).Scan(&mustChange, &secondFactor); err != nil {
+		return domain.GateNone, notFoundIfNoRows(err)
+	}
+	switch {
+	case mustChange:
+		return domain.GatePasswordChange, nil
+	case !secondFactor && !s.Scope(domain.Actor{UserID: user}, domain.SecondFactorAction).Empty():
+		return domain.GateSecondFactor, nil
+	}
+	return domain.GateNone, nil
 }

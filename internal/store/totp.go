@@ -148,18 +148,6 @@ func (s *Store) SecondFactor(ctx context.Context, actor domain.Actor) (domain.Se
 	return sf, err
 }
 
-// SecondFactorMissing reports whether user's roles need a second factor
-// (domain.SecondFactorAction) that the account has not set up: such a user reaches
-// nothing but the enrolment until they have.
-func (s *Store) SecondFactorMissing(ctx context.Context, user uuid.UUID) (bool, error) {
-	if s.Scope(domain.Actor{UserID: user}, domain.SecondFactorAction).Empty() {
-		return false, nil // most people: no query
-	}
-	var on bool
-	err := s.DB.GetContext(ctx, &on, `SELECT totp_enabled_at IS NOT NULL FROM users WHERE id = $1`, user)
-	return !on, notFoundIfNoRows(err)
-}
-
 func secondFactorOf(ctx context.Context, q sqlx.QueryerContext, user uuid.UUID) (string, domain.SecondFactor, error) {
 	var email string
 	var sf domain.SecondFactor
