@@ -229,10 +229,14 @@ var searchMatches = `(
 // overdue ($12: an open follow-up due before that day) and, when searching, the search.
 // The stalled and overdue filters look at each candidate row through the indexes on
 // (case_id, date) and the open follow-ups of a case, as the walk down the keyset meets
-// it. The search is a plain EXISTS (no "$x = ” OR" around it), so that PostgreSQL may
-// turn it into a join and choose: walk the cases and look at each founder when many
-// match, or start from the founders the trigram index finds when few do.
-func caseFilters(search bool) string {
+// it. The search is a plain EXISTS (not guarded by an OR on its parameters), so that
+// PostgreSQL may turn it into a join and choose: walk the cases and look at each founder
+// when many match, or start from the founders the trigram index finds when few do. In
+// a branch that walks one carrier (carrier: the expression naming it) the founders are
+// kept to that carrier, which a case's founder always belongs to, so the trigram search
+// reads only the carrier's founders; elsewhere that condition would only make
+// PostgreSQL expect fewer matches than there are.
+func caseFilters(search bool, carrier string) string {
 	s := `
       AND ($5 = '' OR c.phase = $5)
       AND ($6 = '' OR c.status = $6)
@@ -242,10 +246,12 @@ func caseFilters(search bool) string {
       AND ($12::date IS NULL OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM follow_ups u
            WHERE u.case_id = c.id AND u.done_at IS NULL AND u.due_on < $12)))`
 	if search {
-		// f.carrier_id = c.carrier_id always holds (a case's founder is of its carrier);
-		// said here, it lets the trigram search keep to the carrier's founders.
 		s += `
-      AND EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id AND f.carrier_id = c.carrier_id
+      AND EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id`
+		if carrier != "" {
+			s += ` AND f.carrier_id = ` + carrier
+		}
+		s += `
                   AND ` + searchMatches + `)`
 	}
 	return s + `
@@ -302,7 +308,7 @@ func caseBranches(scope domain.Scope, f domain.CaseFilter) int {
 // as each costs planning time. Founders and the last/next dates are joined for the page
 // only: joining before the LIMIT made PostgreSQL hash all founders.
 func caseSummaries(branches int, search bool) string {
-	filters := caseFilters(search)
+	filters, perCarrier := caseFilters(search, ""), caseFilters(search, "sc.carrier_id")
 	var parts []string
 	if branches&branchAll != 0 {
 		parts = append(parts, `
@@ -311,16 +317,16 @@ func caseSummaries(branches int, search bool) string {
 	}
 	if branches&branchCarriers != 0 {
 		parts = append(parts, `
-        (SELECT b.* FROM unnest($1::uuid[]) AS k(carrier_id) CROSS JOIN LATERAL (
+        (SELECT b.* FROM unnest($1::uuid[]) AS sc(carrier_id) CROSS JOIN LATERAL (
              SELECT `+caseBranchColumns+` FROM cases c
-             WHERE NOT $4 AND $7::uuid IS NULL AND c.carrier_id = k.carrier_id`+filters+`) b)`)
+             WHERE NOT $4 AND $7::uuid IS NULL AND c.carrier_id = sc.carrier_id`+perCarrier+`) b)`)
 	}
 	if branches&branchOwn != 0 {
 		parts = append(parts, `
-        (SELECT b.* FROM unnest($2::uuid[]) AS k(carrier_id) CROSS JOIN LATERAL (
+        (SELECT b.* FROM unnest($2::uuid[]) AS sc(carrier_id) CROSS JOIN LATERAL (
              SELECT `+caseBranchColumns+` FROM cases c
-             WHERE NOT $4 AND $7::uuid IS NULL AND c.lead_advisor_id = $3 AND c.carrier_id = k.carrier_id
-               AND k.carrier_id <> ALL($1::uuid[])`+filters+`) b)`, `
+             WHERE NOT $4 AND $7::uuid IS NULL AND c.lead_advisor_id = $3 AND c.carrier_id = sc.carrier_id
+               AND sc.carrier_id <> ALL($1::uuid[])`+perCarrier+`) b)`, `
         (SELECT `+caseBranchColumns+` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
          WHERE NOT $4 AND $7::uuid IS NULL AND a.user_id = $3 AND c.lead_advisor_id <> $3
            AND c.carrier_id = ANY($2::uuid[]) AND c.carrier_id <> ALL($1::uuid[])`+filters+`)`)
@@ -329,10 +335,10 @@ func caseSummaries(branches int, search bool) string {
 		parts = append(parts, `
         (SELECT `+caseBranchColumns+` FROM cases c
          WHERE $4 AND $7::uuid IS NOT NULL AND c.lead_advisor_id = $7`+filters+`)`, `
-        (SELECT b.* FROM (SELECT DISTINCT x FROM unnest($1::uuid[] || $2::uuid[]) x) AS k(carrier_id) CROSS JOIN LATERAL (
+        (SELECT b.* FROM (SELECT DISTINCT x FROM unnest($1::uuid[] || $2::uuid[]) x) AS sc(carrier_id) CROSS JOIN LATERAL (
              SELECT `+caseBranchColumns+` FROM cases c
-             WHERE NOT $4 AND $7::uuid IS NOT NULL AND c.lead_advisor_id = $7 AND c.carrier_id = k.carrier_id
-               AND `+caseScopeFilter+filters+`) b)`, `
+             WHERE NOT $4 AND $7::uuid IS NOT NULL AND c.lead_advisor_id = $7 AND c.carrier_id = sc.carrier_id
+               AND `+caseScopeFilter+perCarrier+`) b)`, `
         (SELECT `+caseBranchColumns+` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
          WHERE $7::uuid IS NOT NULL AND a.user_id = $7 AND c.lead_advisor_id <> $7
            AND `+caseScopeFilter+filters+`)`)
