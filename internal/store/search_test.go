@@ -438,3 +438,76 @@ func TestCaseListsWalkAnIndex(t *testing.T) {
 		})
 	}
 }
+
+// TestCaseListBranchesAgree: each scope shape lists exactly its cases — led,
+// co-advised, whole carriers, everything, or an advisor's within the scope — once each,
+// in keyset order, and walking small pages gives the same list.
+func TestCaseListBranchesAgree(t *testing.T) {
+	e := newSearchEnv(t)
+	ctx := context.Background()
+	fatma := e.cases["Fatma Yılmaz"]
+	if _, err := e.st.AssignAdvisors(ctx, domain.Actor{UserID: e.coord}, fatma, 1,
+		domain.AdvisorAssignment{LeadAdvisorID: e.a1, CoAdvisorIDs: []uuid.UUID{e.a2}}); err != nil {
+		t.Fatal(err)
+	}
+	list := func(t *testing.T, user uuid.UUID, f domain.CaseFilter) []uuid.UUID {
+		t.Helper()
+		var out []uuid.UUID
+		for page := 0; page < 20; page++ {
+			items, next, err := e.st.Cases(ctx, domain.Actor{UserID: user}, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range items {
+				out = append(out, it.ID)
+			}
+			if next == "" {
+				return out
+			}
+			f.Cursor = next
+		}
+		t.Fatal("more than 20 pages")
+		return nil
+	}
+	ids := func(names ...string) []uuid.UUID {
+		var out []uuid.UUID
+		for _, n := range names {
+			out = append(out, e.cases[n])
+		}
+		slices.SortFunc(out, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+		return out
+	}
+	c1 := []string{"Fatma Yılmaz", "Jusuf Al-Sayed", "Hans Müller", "Ayşe Öztürk", "Mehmet Kaya", "Olena Shevchenko", "Lina Haddad"}
+	a2 := domain.CaseFilter{AdvisorID: &e.a2}
+	for _, tc := range []struct {
+		who  string
+		user uuid.UUID
+		f    domain.CaseFilter
+		want []uuid.UUID
+	}{
+		{"a1 (leads six)", e.a1, domain.CaseFilter{}, ids(c1[:6]...)},
+		{"a2 (leads one, co-advises one)", e.a2, domain.CaseFilter{}, ids("Lina Haddad", "Fatma Yılmaz")},
+		{"b1 (other carrier)", e.b1, domain.CaseFilter{}, ids("Yusuf Alsayed", "Fatima Müller")},
+		{"coordinator", e.coord, domain.CaseFilter{}, ids(c1...)},
+		{"coordinator, advisor a2", e.coord, a2, ids("Lina Haddad", "Fatma Yılmaz")},
+		{"programme manager", e.pm, domain.CaseFilter{}, ids(append(c1, "Yusuf Alsayed", "Fatima Müller")...)},
+		{"programme manager, advisor a2", e.pm, a2, ids("Lina Haddad", "Fatma Yılmaz")},
+		{"a2, advisor a1 (only what a2 may read)", e.a2, domain.CaseFilter{AdvisorID: &e.a1}, ids("Fatma Yılmaz")},
+		{"b1, advisor a2 (outside the scope)", e.b1, a2, nil},
+		{"a2, search", e.a2, domain.CaseFilter{Query: "fatima"}, ids("Fatma Yılmaz")},
+	} {
+		full := list(t, tc.user, tc.f)
+		got := slices.Clone(full)
+		slices.SortFunc(got, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %d cases %v, want %v", tc.who, len(got), got, tc.want)
+		}
+		for _, limit := range []int{1, 2, 3} {
+			f := tc.f
+			f.Limit = limit
+			if paged := list(t, tc.user, f); !slices.Equal(paged, full) {
+				t.Errorf("%s, pages of %d: %v, want %v", tc.who, limit, paged, full)
+			}
+		}
+	}
+}
