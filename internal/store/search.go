@@ -25,7 +25,7 @@ import (
 //     connection; the folding brings the spellings together instead;
 //   - or its skeleton (first letter and consonants) is word-similar to a skeleton of the
 //     founder's names, when it has three letters or more (Fatima → ftm finds Fatma;
-//     shorter skeletons like Lina's "ln" would find half the carrier).
+//     shorter skeletons like Lina's "ln" would find many unrelated names).
 //
 // The words are folded by the database in a statement of their own (fold) and reach
 // the search as constants: folding inside the search would run the folding functions
@@ -191,7 +191,7 @@ LIMIT 5`
 const readableCase = `($2 OR c.lead_advisor_id = $3
      OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3))`
 
-// SimilarFounders finds the founders of carrier who may be the person in about to be
+// SimilarFounders finds the founders of carrier who may be the person about to be
 // taken in, for the intake's duplicate warning: at most five, the likeliest first.
 //
 // Looked at are only founders with a case actor may read (case:read scope: a
