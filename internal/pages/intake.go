@@ -76,10 +76,24 @@ func (s *Pages) renderIntake(c *gin.Context, status int, form url.Values, p form
 // id. The use case validates the rest.
 func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 	var p domain.Problems
+	f := founderForm(&p, form)
+	in := domain.Intake{
+		CarrierID:     optUUID(&p, form, "carrier_id"),
+		Phase:         form.Get("phase"),
+		LeadAdvisorID: optUUID(&p, form, "lead_advisor_id"),
+		Business:      businessForm(&p, form),
+		Founder:       &f,
+	}
+	return in, p
+}
+
+// founderForm reads the founder fields ("founder.given_name", …) of the intake form and
+// the founder page's edit form; selects left empty keep "unknown" / "not stated".
+func founderForm(p *domain.Problems, form url.Values) domain.FounderData {
 	f := domain.DefaultFounderData()
 	f.GivenName = form.Get("founder.given_name")
 	f.FamilyName = form.Get("founder.family_name")
-	f.BirthYear = optInt(&p, form, "founder.birth_year")
+	f.BirthYear = optInt(p, form, "founder.birth_year")
 	f.Email = optString(form, "founder.email")
 	f.Phone = optString(form, "founder.phone")
 	f.Postcode = optString(form, "founder.postcode")
@@ -90,7 +104,7 @@ func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 	}
 	f.Nationalities = codeList(form, "founder.nationalities", true)
 	f.Languages = codeList(form, "founder.languages", false)
-	f.ArrivalYear = optInt(&p, form, "founder.arrival_year")
+	f.ArrivalYear = optInt(p, form, "founder.arrival_year")
 	f.ReferralSource = optString(form, "founder.referral_source")
 	for key, dst := range map[string]*string{
 		"founder.gender": &f.Gender, "founder.german_level": &f.GermanLevel,
@@ -102,14 +116,7 @@ func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 			*dst = v
 		}
 	}
-	in := domain.Intake{
-		CarrierID:     optUUID(&p, form, "carrier_id"),
-		Phase:         form.Get("phase"),
-		LeadAdvisorID: optUUID(&p, form, "lead_advisor_id"),
-		Business:      businessForm(&p, form),
-		Founder:       &f,
-	}
-	return in, p
+	return f
 }
 
 // IntakeSubmit is POST /cases/new: takes in the founder with a new case, or shows the
