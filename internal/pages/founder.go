@@ -144,6 +144,11 @@ func (v founderView) Errs(form string) map[string]string {
 // Open reports whether a form's section starts unfolded: the one that failed.
 func (v founderView) Open(form string) bool { return form == v.Form }
 
+// CaseForm reports whether the page offers the form of a new case: when the reader may
+// open one, and after a refused one (e.g. while another case was open), so what was
+// typed stays on the page.
+func (v founderView) CaseForm() bool { return v.Can.OpenCase || v.Form == "case" }
+
 // Vals are the values a form of the founder page shows: as submitted when it failed,
 // else the founder as they are now, or a new case's defaults.
 func (v founderView) Vals(form string) url.Values {

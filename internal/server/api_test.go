@@ -246,13 +246,11 @@ func TestProblemsSpeakTheRequestLanguage(t *testing.T) {
 
 func TestIntakeRules(t *testing.T) {
 	e := newAPIEnv(t)
-	var own, other struct {
+	var own struct {
 		ID      string
 		Founder struct{ ID string }
 	}
 	e.adv.Must(200, "GET", "/api/v1/cases/"+e.k1, nil).JSON(t, &own)
-	k2, _ := e.adv2.NewCase(map[string]any{"founder": testenv.Founder("Omar", "Haddad")})
-	e.adv2.Must(200, "GET", "/api/v1/cases/"+k2, nil).JSON(t, &other)
 
 	t.Run("advisor_becomes_lead", func(t *testing.T) {
 		r := e.adv.Must(201, "POST", "/api/v1/cases", map[string]any{"founder": founderWith()})
@@ -295,15 +293,31 @@ func TestIntakeRules(t *testing.T) {
 			}
 		})
 	}
-	t.Run("known_founder_gets_a_second_case", func(t *testing.T) {
+	t.Run("known_founder_gets_a_second_case_once_the_first_is_closed", func(t *testing.T) {
+		first, etag := e.adv.NewCase(map[string]any{"founder": testenv.Founder("Rana", "Saleh")})
+		founder := founderOfCase(t, e.adv, first)
+		// While a case is open, a second one is refused — also for another advisor of
+		// the carrier — and nothing is written.
+		for _, cl := range []*testenv.Client{e.adv, e.adv2} {
+			before := dbState(t, e.app)
+			r := cl.Do("POST", "/api/v1/cases", map[string]any{"founder_id": founder})
+			if mustProblem(t, r, 409); r.Map(t)["code"] != "error.founder_has_open_case" || dbState(t, e.app) != before {
+				t.Fatalf("%s", r.Body)
+			}
+		}
+		e.adv.Must(200, "POST", "/api/v1/cases/"+first+"/close", map[string]any{"reason": "handed_over"}, "If-Match", etag)
 		var n0, n1 int
 		_ = e.app.DB.Store.DB.Get(&n0, `SELECT count(*) FROM founders`)
-		r := e.adv.Must(201, "POST", "/api/v1/cases", map[string]any{"founder_id": own.Founder.ID})
+		// Another advisor of the carrier takes the founder in again and leads the new case.
+		r := e.adv2.Must(201, "POST", "/api/v1/cases", map[string]any{"founder_id": founder})
 		_ = e.app.DB.Store.DB.Get(&n1, `SELECT count(*) FROM founders`)
-		var cs struct{ Founder struct{ ID string } }
+		var cs struct {
+			Founder       struct{ ID string }
+			LeadAdvisorID string `json:"lead_advisor_id"`
+		}
 		r.JSON(t, &cs)
-		if cs.Founder.ID != own.Founder.ID || n1 != n0 {
-			t.Fatalf("founder %s (want %s), founders %d → %d", cs.Founder.ID, own.Founder.ID, n0, n1)
+		if cs.Founder.ID != founder || n1 != n0 || cs.LeadAdvisorID != e.a2.String() {
+			t.Fatalf("founder %s (want %s), lead %s, founders %d → %d", cs.Founder.ID, founder, cs.LeadAdvisorID, n0, n1)
 		}
 	})
 	for name, tc := range map[string]struct {
@@ -311,7 +325,6 @@ func TestIntakeRules(t *testing.T) {
 		body   map[string]any
 		field  string
 	}{
-		"founder_the_advisor_does_not_advise_422": {e.adv, map[string]any{"founder_id": other.Founder.ID}, "founder_id"},
 		"founder_of_another_carrier_422":          {e.bb, map[string]any{"founder_id": own.Founder.ID}, "founder_id"},
 		"unknown_founder_422":                     {e.adv, map[string]any{"founder_id": uuid.NewString()}, "founder_id"},
 		"founder_and_founder_id_422":              {e.adv, map[string]any{"founder_id": own.Founder.ID, "founder": founderWith()}, "founder_id"},

@@ -212,7 +212,7 @@ func (s *Store) readFounderFile(ctx context.Context, tx *sqlx.Tx, actor domain.A
 		OpenCase: !f.HasOpenCase && create.InCarrier(carrier),
 		NameLead: create.All || slices.Contains(create.Carriers, carrier),
 	}
-	if f.Can.OpenCase && f.Can.NameLead {
+	if create.InCarrier(carrier) && f.Can.NameLead {
 		f.Advisors, err = advisorsOf(ctx, tx, carrier)
 	}
 	return err
