@@ -325,11 +325,11 @@ func TestIntakeRules(t *testing.T) {
 		body   map[string]any
 		field  string
 	}{
-		"founder_of_another_carrier_422":          {e.bb, map[string]any{"founder_id": own.Founder.ID}, "founder_id"},
-		"unknown_founder_422":                     {e.adv, map[string]any{"founder_id": uuid.NewString()}, "founder_id"},
-		"founder_and_founder_id_422":              {e.adv, map[string]any{"founder_id": own.Founder.ID, "founder": founderWith()}, "founder_id"},
-		"neither_founder_nor_founder_id_422":      {e.adv, map[string]any{}, "founder"},
-		"carrier_not_in_scope_422":                {e.adv, map[string]any{"founder": founderWith(), "carrier_id": e.c2}, "carrier_id"},
+		"founder_of_another_carrier_422":     {e.bb, map[string]any{"founder_id": own.Founder.ID}, "founder_id"},
+		"unknown_founder_422":                {e.adv, map[string]any{"founder_id": uuid.NewString()}, "founder_id"},
+		"founder_and_founder_id_422":         {e.adv, map[string]any{"founder_id": own.Founder.ID, "founder": founderWith()}, "founder_id"},
+		"neither_founder_nor_founder_id_422": {e.adv, map[string]any{}, "founder"},
+		"carrier_not_in_scope_422":           {e.adv, map[string]any{"founder": founderWith(), "carrier_id": e.c2}, "carrier_id"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := dbState(t, e.app)
