@@ -212,40 +212,105 @@ const caseScopeFilter = `
      OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3)))
  OR $4)`
 
-// selectCaseSummaries picks the page of cases first and joins founders and the
-// last/next dates for those rows only: joining before the LIMIT made PostgreSQL hash all
-// founders (76 ms instead of 6 ms on the 100,000-founder data set). The stalled ($12:
-// last contact before that day) and overdue ($13: an open follow-up due before that
-// day) filters look at each candidate row through the indexes on (case_id, date) and
-// the open follow-ups of a case, as the walk down the keyset meets it.
-const selectCaseSummaries = `
-SELECT c.id, c.carrier_id, f.given_name || ' ' || f.family_name AS founder_name, c.phase,
-       c.status, c.lead_advisor_id, c.opened_on,
-       (SELECT max(k.date) FROM consultations k WHERE k.case_id = c.id) AS last_consultation_on,
-       (SELECT min(u.due_on) FROM follow_ups u WHERE u.case_id = c.id AND u.done_at IS NULL) AS next_follow_up_on
-FROM (
-    SELECT c.* FROM cases c
-    WHERE ` + caseScopeFilter + `
+// searchMatches: founder f matches the search $8, whose first four words are $14–$17
+// (empty when fewer), by one of (see search.go for the word match):
+//   - the folded search as a part of the folded words ("aya" finds Kaya), from three
+//     letters on (shorter parts have no trigram to look up);
+//   - a search of several words written as one ("Al Sayed" finds Alsayed);
+//   - each word matching;
+//   - the e-mail address, the telephone number as digits, or the postcode, exactly.
+//
+// Every branch is an index condition with the search folded once at planning time;
+// those that cannot apply to this search (no "@", no digits, one word) fold to false and
+// drop out of the plan.
+var searchMatches = `(
+       (length(lotse_phrase($8)) >= 3 AND f.search_text LIKE '%' || lotse_phrase($8) || '%')
+    OR (position(' ' IN lotse_phrase($8)) > 0 AND lotse_fold($8) <% f.search_text)
+    OR (lotse_phrase($8) <> '' AND ` + param(wordMatches, 14) + `
+        AND ` + param(wordMatches, 15) + `
+        AND ` + param(wordMatches, 16) + `
+        AND ` + param(wordMatches, 17) + `)
+    OR (position('@' IN $8) > 0 AND lower(f.email) = lower($8))
+    OR ($8 ~ '^[-+0-9 ()/.]+$' AND ` + param(phoneMatches, 8) + `)
+    OR ($8 ~ '^[0-9A-Za-z-]{3,10}$' AND $8 ~ '[0-9]' AND f.postcode = $8))`
+
+// caseFilters are the filters of a case list on each case c beyond its scope: phase
+// ($5), status ($6), search ($8), the keyset ($9, $10), stalled ($12: last contact
+// before that day) and overdue ($13: an open follow-up due before that day). The last
+// two look at each candidate row through the indexes on (case_id, date) and the open
+// follow-ups of a case, as the walk down the keyset meets it.
+var caseFilters = `
       AND ($5 = '' OR c.phase = $5)
       AND ($6 = '' OR c.status = $6)
-      AND ($7::uuid IS NULL OR c.lead_advisor_id = $7
-           OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $7))
-      AND ($8 = '' OR EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id
-                              AND lower(f.given_name || ' ' || f.family_name) LIKE '%' || $8 || '%'))
+      AND ($8 = '' OR EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id AND ` + searchMatches + `))
       AND ($9::date IS NULL OR (c.opened_on, c.id) < ($9, $10::uuid))
       AND ($12::date IS NULL OR (c.status = 'active' AND coalesce(
            (SELECT k.date FROM consultations k WHERE k.case_id = c.id ORDER BY k.date DESC LIMIT 1), c.opened_on) < $12))
       AND ($13::date IS NULL OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM follow_ups u
            WHERE u.case_id = c.id AND u.done_at IS NULL AND u.due_on < $13)))
     ORDER BY c.opened_on DESC, c.id DESC
+    LIMIT $11`
+
+// caseBranchColumns are what a branch hands on to the page.
+const caseBranchColumns = `c.id, c.carrier_id, c.founder_id, c.phase, c.status, c.lead_advisor_id, c.opened_on`
+
+// selectCaseSummaries serves a page from indexes in keyset order (opened_on DESC, id
+// DESC) whatever the scope: one filter with OR over the scope's parts made PostgreSQL
+// read every case of the carrier and sort them before taking the first page, so the
+// list cost followed the carrier's size. Instead each part of the scope is a branch that
+// walks its own index, filters, and stops after a page; the branches are merged and cut
+// to a page again:
+//   - everything ($4): cases_opened;
+//   - each whole carrier ($1): cases_carrier_opened, one walk per carrier;
+//   - own cases ($2, user $3): the cases they lead (cases_lead_opened) and those they
+//     co-advise (case_co_advisors_user, sorted: a person's co-advised cases are few);
+//   - with an advisor filter ($7), the advisor's cases led and co-advised, as above,
+//     each checked against the scope instead.
+//
+// Branches that do not apply fold to false when the statement is planned. A case is in
+// one branch only (a lead is no co-advisor of the same case; whole carriers are left
+// out of the own branches). Founders and the last/next dates are joined for the page
+// only: joining before the LIMIT made PostgreSQL hash all founders.
+var selectCaseSummaries = `
+SELECT c.id, c.carrier_id, f.given_name || ' ' || f.family_name AS founder_name, c.phase,
+       c.status, c.lead_advisor_id, c.opened_on,
+       (SELECT max(k.date) FROM consultations k WHERE k.case_id = c.id) AS last_consultation_on,
+       (SELECT min(u.due_on) FROM follow_ups u WHERE u.case_id = c.id AND u.done_at IS NULL) AS next_follow_up_on
+FROM (
+    SELECT * FROM (
+        (SELECT ` + caseBranchColumns + ` FROM cases c
+         WHERE $4 AND $7::uuid IS NULL` + caseFilters + `)
+        UNION ALL
+        (SELECT b.* FROM unnest($1::uuid[]) AS k(carrier_id) CROSS JOIN LATERAL (
+             SELECT ` + caseBranchColumns + ` FROM cases c
+             WHERE NOT $4 AND $7::uuid IS NULL AND c.carrier_id = k.carrier_id` + caseFilters + `) b)
+        UNION ALL
+        (SELECT ` + caseBranchColumns + ` FROM cases c
+         WHERE NOT $4 AND $7::uuid IS NULL AND c.lead_advisor_id = $3
+           AND c.carrier_id = ANY($2::uuid[]) AND c.carrier_id <> ALL($1::uuid[])` + caseFilters + `)
+        UNION ALL
+        (SELECT ` + caseBranchColumns + ` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
+         WHERE NOT $4 AND $7::uuid IS NULL AND a.user_id = $3 AND c.lead_advisor_id <> $3
+           AND c.carrier_id = ANY($2::uuid[]) AND c.carrier_id <> ALL($1::uuid[])` + caseFilters + `)
+        UNION ALL
+        (SELECT ` + caseBranchColumns + ` FROM cases c
+         WHERE $7::uuid IS NOT NULL AND c.lead_advisor_id = $7 AND ` + caseScopeFilter + caseFilters + `)
+        UNION ALL
+        (SELECT ` + caseBranchColumns + ` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
+         WHERE $7::uuid IS NOT NULL AND a.user_id = $7 AND c.lead_advisor_id <> $7
+           AND ` + caseScopeFilter + caseFilters + `)
+    ) page
+    ORDER BY opened_on DESC, id DESC
     LIMIT $11
 ) c JOIN founders f ON f.id = c.founder_id
 ORDER BY c.opened_on DESC, c.id DESC`
 
 // Cases lists the cases in actor's case:read scope matching the filter, newest first,
 // one page at a time; the stalled and overdue filters are judged by the store's clock
-// and StalledAfterDays. It returns the cursor of the next page ("" on the last).
-// ErrInvalid for a bad filter or cursor.
+// and StalledAfterDays. The search (Query) finds founders by name parts, city, e-mail,
+// phone and postcode, tolerant of accents and transliteration (searchMatches). It
+// returns the cursor of the next page ("" on the last). ErrInvalid for a bad filter or
+// cursor.
 func (s *Store) Cases(ctx context.Context, actor domain.Actor, f domain.CaseFilter) ([]domain.CaseSummary, string, error) {
 	if err := domain.Validate(&f, s.Today()); err != nil {
 		return nil, "", err
@@ -267,6 +332,10 @@ func (s *Store) Cases(ctx context.Context, actor domain.Actor, f domain.CaseFilt
 	}
 	return out, next, nil
 }
+
+// searchWords is how many words of a search must each match (searchMatches); further
+// words count only in the search as a whole.
+const searchWords = 4
 
 // CasesQuery is the SQL and arguments of one page of Cases; it asks for limit+1 rows to
 // learn whether there is a next page. Exported so benchmarks can run the same SQL raw.
@@ -301,11 +370,15 @@ func CasesQuery(scope domain.Scope, f domain.CaseFilter) (query string, args []a
 			overdueBefore = &f.Today
 		}
 	}
-	q := strings.ToLower(strings.TrimSpace(f.Query))
-	q = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
-	return selectCaseSummaries, []any{pq.Array(uuidStrings(scope.Carriers)), pq.Array(uuidStrings(scope.Own)),
+	q := strings.TrimSpace(f.Query)
+	words := make([]any, searchWords)
+	for i, w := range append(strings.Fields(q), make([]string, searchWords)...)[:searchWords] {
+		words[i] = w
+	}
+	args = []any{pq.Array(uuidStrings(scope.Carriers)), pq.Array(uuidStrings(scope.Own)),
 		scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, q, afterDate, afterID, limit + 1,
-		stalledBefore, overdueBefore}, limit, nil
+		stalledBefore, overdueBefore}
+	return selectCaseSummaries, append(args, words...), limit, nil
 }
 
 // encodeCursor and decodeCursor: the keyset of case lists, (opened_on, id).
