@@ -33,7 +33,8 @@ func caseLinks(body string) []string {
 
 // The founder page: who sees which of a founder's cases, the data edited through the
 // API's use case, a second case only once the first is closed — through the page and
-// the API alike — and nobody outside the scope reaching any of it.
+// the API alike — opened by the coordinator for another advisor, and nobody outside the
+// scope reaching any of it.
 func TestFounderPage(t *testing.T) {
 	app := testenv.NewApp(t)
 	c1, c2 := app.Carrier(t, "Träger Eins"), app.Carrier(t, "Träger Zwei")
@@ -84,9 +85,21 @@ func TestFounderPage(t *testing.T) {
 	})
 
 	amal.Must(http.StatusOK, "POST", "/api/v1/cases/"+first+"/close", map[string]any{"reason": "handed_over"}, "If-Match", etag)
+	t.Run("an_advisor_who_does_not_advise_the_founder_cannot_reach_them", func(t *testing.T) {
+		if r := postForm(bernhard, page+"/cases", url.Values{"phase": {"founding"}}); r.Status != http.StatusNotFound {
+			t.Fatalf("status %d", r.Status)
+		}
+		if r := bernhard.Do("GET", page, nil); r.Status != http.StatusNotFound {
+			t.Fatalf("GET: status %d", r.Status)
+		}
+	})
 	var second string
-	t.Run("another_advisor_of_the_carrier_takes_the_founder_in_again", func(t *testing.T) {
-		r := postForm(bernhard, page+"/cases", url.Values{"business.idea": {"Online-Shop"}, "phase": {"founding"}})
+	t.Run("the_coordinator_takes_the_founder_in_again_for_another_advisor", func(t *testing.T) {
+		body := string(kora.Must(http.StatusOK, "GET", page, nil).Body)
+		if !strings.Contains(body, `action="`+page+`/cases"`) || !strings.Contains(body, `id="nc-lead"`) {
+			t.Fatal("the coordinator is not offered a new case with a lead to choose")
+		}
+		r := postForm(kora, page+"/cases", url.Values{"business.idea": {"Online-Shop"}, "phase": {"founding"}, "lead_advisor_id": {bernd.String()}})
 		loc := r.Header.Get("Location")
 		if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/cases/") {
 			t.Fatalf("status %d location %q: %.1000s", r.Status, loc, r.Body)

@@ -9,11 +9,9 @@ import (
 
 // founderEntries are the matrix rows of the founder page: reading and changing a founder
 // reach as far as the founder's cases do (an advisor: the founders of own cases; a
-// coordinator: the carrier's); a new case for a known founder is case:create in the
-// founder's carrier — an advisor of that carrier may take a founder in again whom
-// another advisor counselled before. Its rows use the founder of a fresh closed case (a
-// founder with an open case gets no second one). Programme managers and administrators
-// never (403).
+// coordinator: the carrier's), and so does a new case for a known founder (case:create).
+// Its rows use the founder of a fresh closed case (a founder with an open case gets no
+// second one). Programme managers and administrators never (403).
 func (f *matrixFixture) founderEntries() []matrixEntry {
 	const get_, post = http.MethodGet, http.MethodPost
 	readCases := reachCounselling(ownOnly, carrierWide)
@@ -27,7 +25,7 @@ func (f *matrixFixture) founderEntries() []matrixEntry {
 				return form("/founders/"+f.founderOf(t, f.freshCase(t, k)).String(), "version", "1",
 					"founder.given_name", "Matrix", "founder.family_name", "Geändert", "founder.city", "Köln")
 			}},
-		{method: post, path: "/founders/:id/cases", reach: reachCounselling(carrierWide, carrierWide), objects: true, ok: 303,
+		{method: post, path: "/founders/:id/cases", reach: readCases, objects: true, ok: 303,
 			call: func(t *testing.T, f *matrixFixture, p *matrixCaller, k objKind) matrixCall {
 				kv := []string{"business.idea", "Zweiter Anlauf", "phase", domain.PhaseFounding}
 				if p.role != domain.RoleAdvisor {

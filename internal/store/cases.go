@@ -162,7 +162,7 @@ func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.In
 		}
 		founderID := uuid.New()
 		if in.FounderID != nil {
-			if err := knownFounder(ctx, tx, *in.FounderID, carrier); err != nil {
+			if err := knownFounder(ctx, tx, scope, actor.UserID, *in.FounderID, carrier); err != nil {
 				return err
 			}
 			founderID = *in.FounderID

@@ -150,7 +150,7 @@ SELECT c.id, c.phase, c.status, c.lead_advisor_id, u.name AS lead_advisor_name, 
        c.closed_on, c.business_idea, c.closing_reason, ` + caseScopeFilter + ` AS readable
 FROM cases c JOIN users u ON u.id = c.lead_advisor_id
 WHERE c.founder_id = $5
-ORDER BY c.opened_on DESC, c.id DESC`
+ORDER BY c.opened_on DESC, c.created_at DESC, c.id DESC`
 
 // FounderFile reads what the founder page shows of a founder actor may read
 // (case:read, as ReadFounder): the founder, their carrier, the cases actor may open
@@ -209,7 +209,7 @@ func (s *Store) readFounderFile(ctx context.Context, tx *sqlx.Tx, actor domain.A
 	create := s.Scope(actor, domain.ActCaseCreate)
 	f.Can = domain.FounderRights{
 		Update:   s.Scope(actor, domain.ActCaseUpdate).Allows(carrier, advised),
-		OpenCase: !f.HasOpenCase && create.InCarrier(carrier),
+		OpenCase: !f.HasOpenCase && create.Allows(carrier, advised),
 		NameLead: create.All || slices.Contains(create.Carriers, carrier),
 	}
 	if create.InCarrier(carrier) && f.Can.NameLead {
@@ -247,14 +247,14 @@ func noOtherOpenCase(ctx context.Context, tx *sqlx.Tx, founder, except uuid.UUID
 }
 
 // knownFounder checks the founder of a new case taken in for an existing founder: one
-// of the carrier the case is opened in (the caller's case:create scope reaches it; an
-// advisor need not advise the founder yet — a founder who comes back is taken in by
-// whoever counsels them now, and the new case makes them its lead), not pseudonymised,
-// without an open case. ErrInvalid ("error.unknown_founder") for an absent founder and
-// one of another carrier alike; ErrConflict otherwise.
-func knownFounder(ctx context.Context, tx *sqlx.Tx, id, carrier uuid.UUID) error {
-	f, _, err := getFounder(ctx, tx, id, uuid.Nil, " FOR SHARE OF f")
-	if domain.ErrorCode(err) == domain.ErrNotFound || (err == nil && f.CarrierID != carrier) {
+// the caller reaches with case:create (an advisor: a founder of a case they advise; a
+// coordinator: the carrier's), of the carrier the case is opened in, not pseudonymised,
+// without an open case. A founder who comes back to another advisor is taken in by the
+// coordinator, who names that advisor as lead. ErrInvalid ("error.unknown_founder") for
+// an absent founder and one out of reach alike; ErrConflict otherwise.
+func knownFounder(ctx context.Context, tx *sqlx.Tx, scope domain.Scope, user, id, carrier uuid.UUID) error {
+	f, advised, err := getFounder(ctx, tx, id, user, " FOR SHARE OF f")
+	if domain.ErrorCode(err) == domain.ErrNotFound || (err == nil && (f.CarrierID != carrier || !scope.Allows(carrier, advised))) {
 		return domain.Invalid("founder_id", "error.unknown_founder")
 	}
 	if err != nil {
