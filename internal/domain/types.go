@@ -287,6 +287,9 @@ type Intake struct {
 	Phase         string       `json:"phase" validate:"omitempty,in=phases"`
 	LeadAdvisorID *uuid.UUID   `json:"lead_advisor_id"`
 	Business      Business     `json:"business"`
+	// ConfirmNewFounder takes in a new founder although known founders look alike
+	// (store.CreateCase refuses it otherwise).
+	ConfirmNewFounder bool `json:"confirm_new_founder"`
 }
 
 // Normalise tidies the founder and business of an intake.

@@ -223,3 +223,137 @@ func TestFounderPage(t *testing.T) {
 		}
 	})
 }
+
+// Founders kept once: an intake of a person who looks like a known founder of the
+// carrier is refused with the candidates — on the page and through the API alike —
+// until the person chooses the known founder (a new case for them) or confirms a new
+// one; nothing is written before; a candidate is only ever a founder the caller may read.
+func TestIntakeWarnsOfLikelyDuplicates(t *testing.T) {
+	app := testenv.NewApp(t)
+	c1, c2 := app.Carrier(t, "Träger Eins"), app.Carrier(t, "Träger Zwei")
+	app.User(t, "amal@c1.de", domain.RoleAdvisor, c1)
+	app.User(t, "bernd@c1.de", domain.RoleAdvisor, c1)
+	app.User(t, "zora@c2.de", domain.RoleAdvisor, c2)
+	amal, bernhard, zora := app.SignIn(t, "amal@c1.de"), app.SignIn(t, "bernd@c1.de"), app.SignIn(t, "zora@c2.de")
+	known := map[string]any{"given_name": "Fatma", "family_name": "Öztürk", "birth_year": 1985, "email": "fatma@example.org", "postcode": "45127", "city": "Essen"}
+	first, etag := amal.NewCase(map[string]any{"founder": known})
+	fid := founderOfCase(t, amal, first)
+	likeIt := url.Values{"founder.given_name": {"Fatima"}, "founder.family_name": {"Oeztuerk"}, "founder.birth_year": {"1985"},
+		"business.idea": {"Kiosk mit Paketannahme"}, "phase": {"founding"}}
+	founders := func() int { return countRows(t, app, `SELECT count(*) FROM founders`) }
+
+	t.Run("api_409_with_the_candidates", func(t *testing.T) {
+		before := dbState(t, app)
+		r := amal.Do("POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Fatima", "family_name": "Oeztuerk", "birth_year": 1985}})
+		var p struct {
+			Code       string
+			Candidates []domain.FounderMatch
+		}
+		r.JSON(t, &p)
+		if r.Status != http.StatusConflict || p.Code != "error.likely_duplicate_founder" || len(p.Candidates) != 1 {
+			t.Fatalf("status %d %s", r.Status, r.Body)
+		}
+		if c := p.Candidates[0]; c.FounderID.String() != fid || c.CaseCount != 1 || c.Name != "Fatma Öztürk" || *c.BirthYear != 1985 || *c.Postcode != "45127" {
+			t.Errorf("candidate %+v", c)
+		}
+		if dbState(t, app) != before {
+			t.Error("the refused intake wrote something")
+		}
+	})
+	t.Run("the_same_email_is_a_candidate_whatever_the_name", func(t *testing.T) {
+		r := amal.Do("POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "F.", "family_name": "Yilmaz", "email": "FATMA@example.org"}})
+		if r.Status != http.StatusConflict {
+			t.Fatalf("status %d %s", r.Status, r.Body)
+		}
+	})
+	t.Run("page_shows_the_candidates_and_keeps_the_input", func(t *testing.T) {
+		n := founders()
+		r := postForm(amal, "/cases/new", likeIt)
+		body := string(r.Body)
+		if r.Status != http.StatusConflict {
+			t.Fatalf("status %d", r.Status)
+		}
+		for _, want := range []string{`id="duplicates"`, `name="founder_choice" value="` + fid + `"`, `value="new" id="choice-new"`,
+			"Fatma Öztürk", "45127 Essen", "Fälle beim Träger: 1", `value="Oeztuerk"`, "Kiosk mit Paketannahme", `href="/founders/` + fid + `"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("missing %s", want)
+			}
+		}
+		if strings.Index(body, `id="duplicates-submit"`) > strings.Index(body, `id="given_name"`) {
+			t.Error("the choice's button is not the form's first: Enter would send the intake without a choice")
+		}
+		if founders() != n {
+			t.Error("a founder was written before the choice")
+		}
+	})
+	t.Run("choosing_the_known_founder_with_an_open_case_is_refused", func(t *testing.T) {
+		form := url.Values{"founder_choice": {fid}}
+		for k, v := range likeIt {
+			form[k] = v
+		}
+		r := postForm(amal, "/cases/new", form)
+		if r.Status != http.StatusConflict || !strings.Contains(string(r.Body), "noch einen offenen Fall") || !strings.Contains(string(r.Body), "Kiosk mit Paketannahme") {
+			t.Fatalf("status %d", r.Status)
+		}
+	})
+	amal.Must(http.StatusOK, "POST", "/api/v1/cases/"+first+"/close", map[string]any{"reason": "handed_over"}, "If-Match", etag)
+	t.Run("choosing_the_known_founder_opens_a_second_case_with_the_same_token", func(t *testing.T) {
+		tok := pageToken(t, amal, "/cases/new", "/cases/new")
+		if r := postForm(amal, "/cases/new", withToken(likeIt, tok)); r.Status != http.StatusConflict {
+			t.Fatalf("first sending: status %d", r.Status)
+		}
+		n := founders()
+		form := withToken(likeIt, tok) // the warning's page is sent with the token it came with
+		form.Set("founder_choice", fid)
+		r := postForm(amal, "/cases/new", form)
+		loc := r.Header.Get("Location")
+		if r.Status != http.StatusSeeOther || !strings.HasPrefix(loc, "/cases/") {
+			t.Fatalf("status %d location %q: %.1500s", r.Status, loc, r.Body)
+		}
+		var cs domain.Case
+		amal.Must(http.StatusOK, "GET", "/api/v1"+loc, nil).JSON(t, &cs)
+		if cs.Founder.ID.String() != fid || cs.Business.Idea != "Kiosk mit Paketannahme" || cs.Founder.GivenName != "Fatma" || founders() != n {
+			t.Fatalf("case %+v, founders %d → %d", cs, n, founders())
+		}
+		if msg := flashAt(t, amal, loc); msg != "Der neue Fall wurde eröffnet." {
+			t.Errorf("message %q", msg)
+		}
+		if got := caseLinks(string(amal.Must(http.StatusOK, "GET", "/founders/"+fid, nil).Body)); len(got) != 2 {
+			t.Errorf("the founder page lists %v", got)
+		}
+	})
+	t.Run("a_different_person_is_created_on_confirmation", func(t *testing.T) {
+		n := founders()
+		form := url.Values{"founder_choice": {"new"}, "founder.given_name": {"Fatma"}, "founder.family_name": {"Öztürk"}, "founder.birth_year": {"2001"}}
+		if r := postForm(amal, "/cases/new", form); r.Status != http.StatusSeeOther {
+			t.Fatalf("status %d", r.Status)
+		}
+		amal.Must(http.StatusCreated, "POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Fatma", "family_name": "Öztürk"}, "confirm_new_founder": true})
+		if founders() != n+2 {
+			t.Errorf("founders %d → %d, want two more", n, founders())
+		}
+		if r := postForm(amal, "/cases/new", url.Values{"founder_choice": {"nobody"}, "founder.given_name": {"X"}, "founder.family_name": {"Y"}}); r.Status != http.StatusUnprocessableEntity {
+			t.Errorf("a choice that is no founder: status %d", r.Status)
+		}
+	})
+	t.Run("no_candidate_the_caller_may_not_read", func(t *testing.T) {
+		// Another advisor of the carrier and an advisor of another carrier see no
+		// founder of Amal's cases: their intakes of the same name go through.
+		for _, cl := range []*testenv.Client{bernhard, zora} {
+			r := postForm(cl, "/cases/new", url.Values{"founder.given_name": {"Fatma"}, "founder.family_name": {"Öztürk"}, "founder.birth_year": {"1985"}})
+			if r.Status != http.StatusSeeOther || strings.Contains(string(r.Body), "Öztürk") {
+				t.Errorf("status %d", r.Status)
+			}
+		}
+	})
+	t.Run("english", func(t *testing.T) {
+		amal.Header.Set("Accept-Language", "en")
+		defer amal.Header.Del("Accept-Language")
+		body := string(postForm(amal, "/cases/new", likeIt).Body)
+		for _, want := range []string{"Is this person known already?", "A different person – create anyway", "Continue with this choice"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("missing %q", want)
+			}
+		}
+	})
+}

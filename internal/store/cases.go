@@ -121,7 +121,9 @@ INSERT INTO phase_transitions (case_id, from_phase, to_phase, by_user, reason) V
 // named (see knownFounder).
 // ErrInvalid for every rule broken, all at once where they do not depend on each other;
 // ErrConflict ("error.founder_has_open_case") when the known founder has a case that is
-// not closed, ("error.founder_restricted") when they were pseudonymised.
+// not closed, ("error.founder_restricted") when they were pseudonymised, and
+// ("error.likely_duplicate_founder", with the Candidates) for a new founder who looks
+// like known ones unless ConfirmNewFounder (see noLikelyDuplicate).
 func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.Intake, idem *Idempotency) (domain.Case, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Case{}, err
@@ -167,6 +169,9 @@ func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.In
 			}
 			founderID = *in.FounderID
 		} else {
+			if err := s.noLikelyDuplicate(ctx, actor, carrier, in); err != nil {
+				return err
+			}
 			if err := insertFounderRow(ctx, tx, founderID, carrier, in.Founder); err != nil {
 				return err
 			}
