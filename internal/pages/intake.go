@@ -153,14 +153,15 @@ func (s *Pages) IntakeSubmit(c *gin.Context) error {
 	return s.redirectFlash(c, "/cases/"+cs.ID.String(), "flash.case_created")
 }
 
-// duplicateChoice applies the answer to the duplicate warning (founder_choice): a
-// known founder's id opens the case for them, and the founder fields typed stay
-// unused; "new" confirms a new founder.
+// duplicateChoice applies the answer to the duplicate warning (founder_choice): the
+// intake checks for likely duplicates until the person answers; a known founder's id
+// opens the case for them, and the founder fields typed stay unused; "new" confirms a
+// new founder.
 func duplicateChoice(in *domain.Intake, p *domain.Problems, form url.Values) {
 	switch choice := form.Get("founder_choice"); choice {
 	case "":
+		in.CheckDuplicates = true
 	case "new":
-		in.ConfirmNewFounder = true
 	default:
 		if id := optUUID(p, form, "founder_choice"); id != nil {
 			in.FounderID, in.Founder = id, nil

@@ -225,9 +225,10 @@ func TestFounderPage(t *testing.T) {
 }
 
 // Founders kept once: an intake of a person who looks like a known founder of the
-// carrier is refused with the candidates — on the page and through the API alike —
-// until the person chooses the known founder (a new case for them) or confirms a new
-// one; nothing is written before; a candidate is only ever a founder the caller may read.
+// carrier is refused with the candidates — on the page always, through the API with
+// check_duplicates — until the person chooses the known founder (a new case for them)
+// or confirms a new one; nothing is written before; a candidate is only ever a founder
+// the caller may read.
 func TestIntakeWarnsOfLikelyDuplicates(t *testing.T) {
 	app := testenv.NewApp(t)
 	c1, c2 := app.Carrier(t, "Träger Eins"), app.Carrier(t, "Träger Zwei")
@@ -244,7 +245,7 @@ func TestIntakeWarnsOfLikelyDuplicates(t *testing.T) {
 
 	t.Run("api_409_with_the_candidates", func(t *testing.T) {
 		before := dbState(t, app)
-		r := amal.Do("POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Fatima", "family_name": "Oeztuerk", "birth_year": 1985}})
+		r := amal.Do("POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Fatima", "family_name": "Oeztuerk", "birth_year": 1985}, "check_duplicates": true})
 		var p struct {
 			Code       string
 			Candidates []domain.FounderMatch
@@ -261,7 +262,7 @@ func TestIntakeWarnsOfLikelyDuplicates(t *testing.T) {
 		}
 	})
 	t.Run("the_same_email_is_a_candidate_whatever_the_name", func(t *testing.T) {
-		r := amal.Do("POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "F.", "family_name": "Yilmaz", "email": "FATMA@example.org"}})
+		r := amal.Do("POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "F.", "family_name": "Yilmaz", "email": "FATMA@example.org"}, "check_duplicates": true})
 		if r.Status != http.StatusConflict {
 			t.Fatalf("status %d %s", r.Status, r.Body)
 		}
@@ -328,7 +329,8 @@ func TestIntakeWarnsOfLikelyDuplicates(t *testing.T) {
 		if r := postForm(amal, "/cases/new", form); r.Status != http.StatusSeeOther {
 			t.Fatalf("status %d", r.Status)
 		}
-		amal.Must(http.StatusCreated, "POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Fatma", "family_name": "Öztürk"}, "confirm_new_founder": true})
+		// Through the API: without check_duplicates (clients that cannot show the choice).
+		amal.Must(http.StatusCreated, "POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Fatma", "family_name": "Öztürk"}})
 		if founders() != n+2 {
 			t.Errorf("founders %d → %d, want two more", n, founders())
 		}

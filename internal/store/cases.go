@@ -123,7 +123,7 @@ INSERT INTO phase_transitions (case_id, from_phase, to_phase, by_user, reason) V
 // ErrConflict ("error.founder_has_open_case") when the known founder has a case that is
 // not closed, ("error.founder_restricted") when they were pseudonymised, and
 // ("error.likely_duplicate_founder", with the Candidates) for a new founder who looks
-// like known ones unless ConfirmNewFounder (see noLikelyDuplicate).
+// like known ones when the intake asks (CheckDuplicates; see noLikelyDuplicate).
 func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.Intake, idem *Idempotency) (domain.Case, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Case{}, err

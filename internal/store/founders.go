@@ -278,18 +278,17 @@ func (s *Store) founderCarrier(ctx context.Context, scope domain.Scope, id uuid.
 	return &carrier, err
 }
 
-// noLikelyDuplicate is the rule of founders kept once, for every channel's intake: a new
-// founder who looks like known founders of the carrier (SimilarFounders: the same
-// e-mail or phone, a similar name, a similar family name with the same birth year or
-// postcode — among the founders the caller may read) is refused with ErrConflict
-// ("error.likely_duplicate_founder") carrying those founders, unless the intake confirms
-// a new founder. The caller then opens the case for the existing founder (FounderID) or
-// sends the intake again with ConfirmNewFounder. It runs after the idempotency claim, so
-// a form or request sent twice finds its first answer, not its own founder. The
-// installation acting itself (seeds, command line) has nobody to ask and is not
-// checked.
+// noLikelyDuplicate is the rule of founders kept once, for every channel's intake that
+// asks for it (Intake.CheckDuplicates): a new founder who looks like known founders of
+// the carrier (SimilarFounders: the same e-mail or phone, a similar name, a similar
+// family name with the same birth year or postcode — among the founders the caller may
+// read) is refused with ErrConflict ("error.likely_duplicate_founder") carrying those
+// founders. The caller then opens the case for the existing founder (FounderID) or
+// sends the intake again without the check, as a deliberate new founder. It runs after
+// the idempotency claim, so a form or request sent twice finds its first answer, not
+// its own founder.
 func (s *Store) noLikelyDuplicate(ctx context.Context, actor domain.Actor, carrier uuid.UUID, in domain.Intake) error {
-	if actor.System || in.ConfirmNewFounder || in.Founder == nil {
+	if !in.CheckDuplicates || in.Founder == nil {
 		return nil
 	}
 	ms, err := s.SimilarFounders(ctx, actor, carrier, in.Founder.Candidate())
