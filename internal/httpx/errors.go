@@ -87,13 +87,13 @@ func DatabaseUnavailable(err error) bool {
 func (env *Env) WriteProblem(c *gin.Context, e *domain.Error) {
 	status := StatusOf[e.Code]
 	p := Problem{
-		Type:       ProblemType + string(e.Code),
-		Title:      env.T(c, "status."+string(e.Code), nil),
-		Status:     status,
-		Detail:     env.T(c, e.Message, nil),
-		Code:       e.Message,
-		Candidates: e.Candidates,
+		Type:   ProblemType + string(e.Code),
+		Title:  env.T(c, "status."+string(e.Code), nil),
+		Status: status,
+		Detail: env.T(c, e.Message, nil),
+		Code:   e.Message,
 	}
+	p.Candidates = e.Candidates
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: env.T(c, f.Message, map[string]any{"Param": f.Param})})
 	}
