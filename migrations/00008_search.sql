@@ -42,19 +42,6 @@ RETURN regexp_replace(
     '([a-z])\1+', '\1', 'g');
 -- +goose StatementEnd
 
--- A search folded word by word, blanks and words that fold to nothing left out:
--- "Al-Sayed,  Fatma" → "alsayed fatma".
--- +goose StatementBegin
-CREATE FUNCTION lotse_phrase(q text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
-BEGIN ATOMIC
-    SELECT coalesce(string_agg(w.f, ' ' ORDER BY w.n), '')
-    FROM (SELECT lotse_fold(x.word) AS f, x.n
-          FROM regexp_split_to_table(btrim(q), '\s+') WITH ORDINALITY AS x(word, n)) w
-    WHERE w.f <> '';
-END;
--- +goose StatementEnd
-
 -- A telephone number as digits: +49 and 0049 become the leading 0 of German numbers,
 -- other countries keep their code without + or 00 (0170 1234567 = +49 170/123 45 67).
 -- +goose StatementBegin
@@ -89,14 +76,17 @@ CREATE INDEX founders_postcode ON founders (postcode);
 DROP INDEX founders_name_trgm;
 
 -- Case lists walk (opened_on, id) descending within one scope branch (cases.go,
--- selectCaseSummaries): the carrier's and the lead's index existed; the global list of
--- programme managers gets its own.
+-- caseSummaries): the carrier's and the lead's index existed; the global list of
+-- programme managers gets its own, and a lead's cases within one carrier theirs ("my
+-- cases": with the lead's index alone, PostgreSQL, not knowing that a lead's cases lie
+-- in one carrier, took the lead's and the whole carrier's cases as two bitmaps).
 CREATE INDEX cases_opened ON cases (opened_on DESC, id DESC);
+CREATE INDEX cases_lead_carrier_opened ON cases (lead_advisor_id, carrier_id, opened_on DESC, id DESC);
 
 -- +goose Down
-DROP INDEX cases_opened;
+DROP INDEX cases_lead_carrier_opened, cases_opened;
 CREATE INDEX founders_name_trgm ON founders
     USING gin ((lower(given_name || ' ' || family_name)) gin_trgm_ops);
 DROP INDEX founders_postcode, founders_phone, founders_email;
 ALTER TABLE founders DROP COLUMN search_skeleton, DROP COLUMN search_text;
-DROP FUNCTION lotse_phone(text), lotse_phrase(text), lotse_skeleton(text), lotse_fold(text);
+DROP FUNCTION lotse_phone(text), lotse_skeleton(text), lotse_fold(text);

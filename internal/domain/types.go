@@ -314,7 +314,10 @@ func (in *Intake) Check(p *Problems, today Date) {
 	in.Business.Check(p, today)
 }
 
-// CaseFilter narrows a case list; the caller's scope is applied on top.
+// CaseFilter narrows a case list; the caller's scope is applied on top. Query finds
+// founders by name parts, city, e-mail, phone and postcode, tolerant of accents, umlaut
+// spellings and transliteration (Fatima finds Fatma, Yusuf Jusuf, Muller Müller); each
+// of its first four words must match (store.Cases).
 type CaseFilter struct {
 	Phase     string     `form:"phase" validate:"omitempty,in=phases"`
 	Status    string     `form:"status" validate:"omitempty,in=statuses"`

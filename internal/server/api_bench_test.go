@@ -111,7 +111,7 @@ func BenchmarkCaseList(b *testing.B) {
 		{"name_search", domain.CaseFilter{Query: "kaya"}, "q=kaya"},
 	} {
 		b.Run(f.name, func(b *testing.B) {
-			query, args, _, err := store.CasesQuery(scope, f.filter)
+			query, args, _, err := e.app.DB.Store.CasesQuery(context.Background(), scope, f.filter)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -217,98 +217,172 @@ const caseScopeFilter = `
      OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3)))
  OR $4)`
 
-// searchMatches: founder f matches the search $8, whose first four words are $14–$17
-// (empty when fewer), by one of (see search.go for the word match):
-//   - the folded search as a part of the folded words ("aya" finds Kaya), from three
-//     letters on (shorter parts have no trigram to look up);
-//   - a search of several words written as one ("Al Sayed" finds Alsayed);
-//   - each word matching;
-//   - the e-mail address, the telephone number as digits, or the postcode, exactly.
+// searchMatches: founder f matches the search (caseSearch, $13–$25) by one of
+//   - its folded words as a part of the founder's ("aya" finds Kaya, as the search
+//     always did), from three letters on ($13; shorter parts have no trigram to look up);
+//   - a search of several words written as one ($14: "Al Sayed" finds Alsayed);
+//   - each of its first four words ($15–$18, with their skeletons $19–$22; see search.go);
+//   - the e-mail address ($23), the telephone number as digits ($24) or the postcode
+//     ($25), exactly.
 //
-// Every branch is an index condition with the search folded once at planning time;
-// those that cannot apply to this search (no "@", no digits, one word) fold to false and
-// drop out of the plan.
+// Each is an index condition; those that do not apply to this search are empty and fold
+// away when the statement is planned.
 var searchMatches = `(
-       (length(lotse_phrase($8)) >= 3 AND f.search_text LIKE '%' || lotse_phrase($8) || '%')
-    OR (position(' ' IN lotse_phrase($8)) > 0 AND lotse_fold($8) <% f.search_text)
-    OR (lotse_phrase($8) <> '' AND ` + param(wordMatches, 14) + `
-        AND ` + param(wordMatches, 15) + `
-        AND ` + param(wordMatches, 16) + `
-        AND ` + param(wordMatches, 17) + `)
-    OR (position('@' IN $8) > 0 AND lower(f.email) = lower($8))
-    OR ($8 ~ '^[-+0-9 ()/.]+$' AND ` + param(phoneMatches, 8) + `)
-    OR ($8 ~ '^[0-9A-Za-z-]{3,10}$' AND $8 ~ '[0-9]' AND f.postcode = $8))`
+       ($13 <> '' AND f.search_text LIKE '%' || $13 || '%')
+    OR ($14 <> '' AND f.search_text %> $14)
+    OR ($15 <> '' AND ` + params(wordMatches, 15, 19) + `
+        AND ` + params(wordMatches, 16, 20) + `
+        AND ` + params(wordMatches, 17, 21) + `
+        AND ` + params(wordMatches, 18, 22) + `)
+    OR ($23 <> '' AND lower(f.email) = lower($23))
+    OR ($24 <> '' AND lotse_phone(f.phone) = $24)
+    OR ($25 <> '' AND f.postcode = $25))`
 
 // caseFilters are the filters of a case list on each case c beyond its scope: phase
-// ($5), status ($6), search ($8), the keyset ($9, $10), stalled ($12: last contact
-// before that day) and overdue ($13: an open follow-up due before that day). The last
-// two look at each candidate row through the indexes on (case_id, date) and the open
-// follow-ups of a case, as the walk down the keyset meets it.
-var caseFilters = `
+// ($5), status ($6), the keyset ($8, $9), stalled ($11: last contact before that day),
+// overdue ($12: an open follow-up due before that day) and, when searching, the search.
+// The stalled and overdue filters look at each candidate row through the indexes on
+// (case_id, date) and the open follow-ups of a case, as the walk down the keyset meets
+// it. The search is a plain EXISTS (not guarded by an OR on its parameters), so that
+// PostgreSQL may turn it into a join and choose: walk the cases and look at each founder
+// when many match, or start from the founders the trigram index finds when few do. In
+// a branch that walks one carrier (carrier: the expression naming it) the founders are
+// kept to that carrier, which a case's founder always belongs to, so the trigram search
+// reads only the carrier's founders; elsewhere that condition would only make
+// PostgreSQL expect fewer matches than there are.
+func caseFilters(search bool, carrier string) string {
+	s := `
       AND ($5 = '' OR c.phase = $5)
       AND ($6 = '' OR c.status = $6)
-      AND ($8 = '' OR EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id AND ` + searchMatches + `))
-      AND ($9::date IS NULL OR (c.opened_on, c.id) < ($9, $10::uuid))
-      AND ($12::date IS NULL OR (c.status = 'active' AND coalesce(
-           (SELECT k.date FROM consultations k WHERE k.case_id = c.id ORDER BY k.date DESC LIMIT 1), c.opened_on) < $12))
-      AND ($13::date IS NULL OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM follow_ups u
-           WHERE u.case_id = c.id AND u.done_at IS NULL AND u.due_on < $13)))
+      AND ($8::date IS NULL OR (c.opened_on, c.id) < ($8, $9::uuid))
+      AND ($11::date IS NULL OR (c.status = 'active' AND coalesce(
+           (SELECT k.date FROM consultations k WHERE k.case_id = c.id ORDER BY k.date DESC LIMIT 1), c.opened_on) < $11))
+      AND ($12::date IS NULL OR (c.status <> 'closed' AND EXISTS (SELECT 1 FROM follow_ups u
+           WHERE u.case_id = c.id AND u.done_at IS NULL AND u.due_on < $12)))`
+	if search {
+		s += `
+      AND EXISTS (SELECT 1 FROM founders f WHERE f.id = c.founder_id`
+		if carrier != "" {
+			s += ` AND f.carrier_id = ` + carrier
+		}
+		s += `
+                  AND ` + searchMatches + `)`
+	}
+	return s + `
     ORDER BY c.opened_on DESC, c.id DESC
-    LIMIT $11`
+    LIMIT $10`
+}
 
 // caseBranchColumns are what a branch hands on to the page.
 const caseBranchColumns = `c.id, c.carrier_id, c.founder_id, c.phase, c.status, c.lead_advisor_id, c.opened_on`
 
-// selectCaseSummaries serves a page from indexes in keyset order (opened_on DESC, id
-// DESC) whatever the scope: one filter with OR over the scope's parts made PostgreSQL
-// read every case of the carrier and sort them before taking the first page, so the
-// list cost followed the carrier's size. Instead each part of the scope is a branch that
+// The branches of a page of cases (caseSummaries), one per part of a scope.
+const (
+	branchAll      = 1 << iota // everything ($4): cases_opened
+	branchCarriers             // each whole carrier ($1): cases_carrier_opened, one walk per carrier
+	branchOwn                  // own cases ($2, user $3): led (cases_lead_carrier_opened, per carrier) and co-advised
+	branchAdvisor              // the advisor filter ($7): led (per carrier of the scope, or all) and co-advised
+)
+
+// caseBranches picks the branches of scope and filter; an empty scope reads through
+// branchAll, which finds nothing without $4.
+func caseBranches(scope domain.Scope, f domain.CaseFilter) int {
+	switch {
+	case f.AdvisorID != nil:
+		return branchAdvisor
+	case scope.All:
+		return branchAll
+	}
+	b := 0
+	if len(scope.Carriers) > 0 {
+		b |= branchCarriers
+	}
+	if len(scope.Own) > 0 {
+		b |= branchOwn
+	}
+	if b == 0 {
+		return branchAll
+	}
+	return b
+}
+
+// caseSummaries is the SQL of a page of cases from the given branches, with or without
+// a search. It serves the page from indexes in keyset order (opened_on DESC, id DESC)
+// whatever the scope: one filter with OR over the scope's parts made PostgreSQL read
+// every case of the carrier and sort them before taking the first page, so the list
+// cost followed the carrier's size. Instead each part of the scope is a branch that
 // walks its own index, filters, and stops after a page; the branches are merged and cut
-// to a page again:
-//   - everything ($4): cases_opened;
-//   - each whole carrier ($1): cases_carrier_opened, one walk per carrier;
-//   - own cases ($2, user $3): the cases they lead (cases_lead_opened) and those they
-//     co-advise (case_co_advisors_user, sorted: a person's co-advised cases are few);
-//   - with an advisor filter ($7), the advisor's cases led and co-advised, as above,
-//     each checked against the scope instead.
-//
-// Branches that do not apply fold to false when the statement is planned. A case is in
-// one branch only (a lead is no co-advisor of the same case; whole carriers are left
-// out of the own branches). Founders and the last/next dates are joined for the page
+// to a page again. Own cases are those a person leads in each carrier of the scope
+// (cases_lead_carrier_opened: with the lead alone, PostgreSQL took a lead's cases and a
+// carrier's as two bitmaps, as it cannot know that a lead's cases lie in one carrier)
+// and those they co-advise (case_co_advisors_user, sorted: a person's co-advised cases
+// are few); the advisor filter takes the advisor's cases the same way. A case
+// is in one branch only (a lead is no co-advisor of the same case; whole carriers are
+// left out of the own branches). Only the branches the scope needs are in the statement,
+// as each costs planning time. Founders and the last/next dates are joined for the page
 // only: joining before the LIMIT made PostgreSQL hash all founders.
-var selectCaseSummaries = `
+func caseSummaries(branches int, search bool) string {
+	filters, perCarrier := caseFilters(search, ""), caseFilters(search, "sc.carrier_id")
+	var parts []string
+	if branches&branchAll != 0 {
+		parts = append(parts, `
+        (SELECT `+caseBranchColumns+` FROM cases c
+         WHERE $4 AND $7::uuid IS NULL`+filters+`)`)
+	}
+	if branches&branchCarriers != 0 {
+		parts = append(parts, `
+        (SELECT b.* FROM unnest($1::uuid[]) AS sc(carrier_id) CROSS JOIN LATERAL (
+             SELECT `+caseBranchColumns+` FROM cases c
+             WHERE NOT $4 AND $7::uuid IS NULL AND c.carrier_id = sc.carrier_id`+perCarrier+`) b)`)
+	}
+	if branches&branchOwn != 0 {
+		parts = append(parts, `
+        (SELECT b.* FROM unnest($2::uuid[]) AS sc(carrier_id) CROSS JOIN LATERAL (
+             SELECT `+caseBranchColumns+` FROM cases c
+             WHERE NOT $4 AND $7::uuid IS NULL AND c.lead_advisor_id = $3 AND c.carrier_id = sc.carrier_id
+               AND sc.carrier_id <> ALL($1::uuid[])`+perCarrier+`) b)`, `
+        (SELECT `+caseBranchColumns+` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
+         WHERE NOT $4 AND $7::uuid IS NULL AND a.user_id = $3 AND c.lead_advisor_id <> $3
+           AND c.carrier_id = ANY($2::uuid[]) AND c.carrier_id <> ALL($1::uuid[])`+filters+`)`)
+	}
+	if branches&branchAdvisor != 0 {
+		parts = append(parts, `
+        (SELECT `+caseBranchColumns+` FROM cases c
+         WHERE $4 AND $7::uuid IS NOT NULL AND c.lead_advisor_id = $7`+filters+`)`, `
+        (SELECT b.* FROM (SELECT DISTINCT x FROM unnest($1::uuid[] || $2::uuid[]) x) AS sc(carrier_id) CROSS JOIN LATERAL (
+             SELECT `+caseBranchColumns+` FROM cases c
+             WHERE NOT $4 AND $7::uuid IS NOT NULL AND c.lead_advisor_id = $7 AND c.carrier_id = sc.carrier_id
+               AND `+caseScopeFilter+perCarrier+`) b)`, `
+        (SELECT `+caseBranchColumns+` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
+         WHERE $7::uuid IS NOT NULL AND a.user_id = $7 AND c.lead_advisor_id <> $7
+           AND `+caseScopeFilter+filters+`)`)
+	}
+	return `
 SELECT c.id, c.carrier_id, f.given_name || ' ' || f.family_name AS founder_name, c.phase,
        c.status, c.lead_advisor_id, c.opened_on,
        (SELECT max(k.date) FROM consultations k WHERE k.case_id = c.id) AS last_consultation_on,
        (SELECT min(u.due_on) FROM follow_ups u WHERE u.case_id = c.id AND u.done_at IS NULL) AS next_follow_up_on
 FROM (
-    SELECT * FROM (
-        (SELECT ` + caseBranchColumns + ` FROM cases c
-         WHERE $4 AND $7::uuid IS NULL` + caseFilters + `)
-        UNION ALL
-        (SELECT b.* FROM unnest($1::uuid[]) AS k(carrier_id) CROSS JOIN LATERAL (
-             SELECT ` + caseBranchColumns + ` FROM cases c
-             WHERE NOT $4 AND $7::uuid IS NULL AND c.carrier_id = k.carrier_id` + caseFilters + `) b)
-        UNION ALL
-        (SELECT ` + caseBranchColumns + ` FROM cases c
-         WHERE NOT $4 AND $7::uuid IS NULL AND c.lead_advisor_id = $3
-           AND c.carrier_id = ANY($2::uuid[]) AND c.carrier_id <> ALL($1::uuid[])` + caseFilters + `)
-        UNION ALL
-        (SELECT ` + caseBranchColumns + ` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
-         WHERE NOT $4 AND $7::uuid IS NULL AND a.user_id = $3 AND c.lead_advisor_id <> $3
-           AND c.carrier_id = ANY($2::uuid[]) AND c.carrier_id <> ALL($1::uuid[])` + caseFilters + `)
-        UNION ALL
-        (SELECT ` + caseBranchColumns + ` FROM cases c
-         WHERE $7::uuid IS NOT NULL AND c.lead_advisor_id = $7 AND ` + caseScopeFilter + caseFilters + `)
-        UNION ALL
-        (SELECT ` + caseBranchColumns + ` FROM case_co_advisors a JOIN cases c ON c.id = a.case_id
-         WHERE $7::uuid IS NOT NULL AND a.user_id = $7 AND c.lead_advisor_id <> $7
-           AND ` + caseScopeFilter + caseFilters + `)
+    SELECT * FROM (` + strings.Join(parts, `
+        UNION ALL`) + `
     ) page
+    -- always true: gives the scope's parameters their types where no branch uses them
+    WHERE num_nulls($1::uuid[], $2::uuid[], $3::uuid) < 4
     ORDER BY opened_on DESC, id DESC
-    LIMIT $11
+    LIMIT $10
 ) c JOIN founders f ON f.id = c.founder_id
 ORDER BY c.opened_on DESC, c.id DESC`
+}
+
+// caseQueries holds caseSummaries of every combination of branches that caseBranches
+// gives, without ([0]) and with ([1]) a search.
+var caseQueries = func() map[int][2]string {
+	m := map[int][2]string{}
+	for _, b := range []int{branchAll, branchCarriers, branchCarriers | branchOwn, branchOwn, branchAdvisor} {
+		m[b] = [2]string{caseSummaries(b, false), caseSummaries(b, true)}
+	}
+	return m
+}()
 
 // Cases lists the cases in actor's case:read scope matching the filter, newest first,
 // one page at a time; the stalled and overdue filters are judged by the store's clock
@@ -321,7 +395,7 @@ func (s *Store) Cases(ctx context.Context, actor domain.Actor, f domain.CaseFilt
 		return nil, "", err
 	}
 	f.Today, f.StalledAfterDays = s.Today(), s.StalledDays()
-	query, args, limit, err := CasesQuery(s.Scope(actor, domain.ActCaseRead), f)
+	query, args, limit, err := s.CasesQuery(ctx, s.Scope(actor, domain.ActCaseRead), f)
 	if err != nil {
 		return nil, "", err
 	}
@@ -338,13 +412,10 @@ func (s *Store) Cases(ctx context.Context, actor domain.Actor, f domain.CaseFilt
 	return out, next, nil
 }
 
-// searchWords is how many words of a search must each match (searchMatches); further
-// words count only in the search as a whole.
-const searchWords = 4
-
 // CasesQuery is the SQL and arguments of one page of Cases; it asks for limit+1 rows to
-// learn whether there is a next page. Exported so benchmarks can run the same SQL raw.
-func CasesQuery(scope domain.Scope, f domain.CaseFilter) (query string, args []any, limit int, err error) {
+// learn whether there is a next page. A search is folded by the database first (one
+// short statement). Exported so benchmarks can run the same SQL raw.
+func (s *Store) CasesQuery(ctx context.Context, scope domain.Scope, f domain.CaseFilter) (query string, args []any, limit int, err error) {
 	limit = f.Limit
 	if limit <= 0 {
 		limit = 50
@@ -375,15 +446,19 @@ func CasesQuery(scope domain.Scope, f domain.CaseFilter) (query string, args []a
 			overdueBefore = &f.Today
 		}
 	}
-	q := strings.TrimSpace(f.Query)
-	words := make([]any, searchWords)
-	for i, w := range append(strings.Fields(q), make([]string, searchWords)...)[:searchWords] {
-		words[i] = w
-	}
 	args = []any{pq.Array(uuidStrings(scope.Carriers)), pq.Array(uuidStrings(scope.Own)),
-		scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, q, afterDate, afterID, limit + 1,
+		scope.User, scope.All, f.Phase, f.Status, f.AdvisorID, afterDate, afterID, limit + 1,
 		stalledBefore, overdueBefore}
-	return selectCaseSummaries, append(args, words...), limit, nil
+	queries := caseQueries[caseBranches(scope, f)]
+	q := strings.TrimSpace(f.Query)
+	if q == "" {
+		return queries[0], args, limit, nil
+	}
+	search, err := s.searchFor(ctx, q)
+	if err != nil {
+		return "", nil, 0, err
+	}
+	return queries[1], append(args, search.args()...), limit, nil
 }
 
 // encodeCursor and decodeCursor: the keyset of case lists, (opened_on, id).

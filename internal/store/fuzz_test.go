@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -19,7 +20,7 @@ func FuzzCursor(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cursor string) {
 		d, id, err := decodeCursor(cursor)
 		if err != nil && cursor != "" { // "" is the first page
-			if _, _, _, qerr := CasesQuery(domain.Scope{}, domain.CaseFilter{Cursor: cursor}); domain.ErrorCode(qerr) != domain.ErrInvalid {
+			if _, _, _, qerr := (&Store{}).CasesQuery(context.Background(), domain.Scope{}, domain.CaseFilter{Cursor: cursor}); domain.ErrorCode(qerr) != domain.ErrInvalid {
 				t.Fatalf("bad cursor %q not refused as invalid: %v", cursor, qerr)
 			}
 			return

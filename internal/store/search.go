@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -19,31 +20,131 @@ import (
 //     family name, city): pg_trgm's `<%`, at pg_trgm's default threshold 0.6. At 0.6 a
 //     prefix of two letters or more matches ("Öz" finds Öztürk) and spellings that fold
 //     alike match fully, while a shared syllable does not ("ali" does not find Kayali:
-//     0.5). The operator reads the threshold from the session (pg_trgm.
-//     word_similarity_threshold), so a lower one would have to be set on every
+//     0.5; "Fatih" not Fatma: 0.5). The operator reads the threshold from the session
+//     (pg_trgm.word_similarity_threshold), so another one would have to be set on every
 //     connection; the folding brings the spellings together instead;
 //   - or its skeleton (first letter and consonants) is word-similar to a skeleton of the
 //     founder's names, when it has three letters or more (Fatima → ftm finds Fatma;
-//     shorter skeletons like Lina's "ln" would find half the carrier).
-// The literal parameters are folded once when the statement is planned (the functions
-// are IMMUTABLE), so every condition below is an index condition on a constant.
+//     shorter skeletons like Lina's "ln" would find many unrelated names).
+//
+// The words are folded by the database in a statement of their own (fold) and reach
+// the search as constants: folding inside the search would run the folding functions
+// once per mention while planning (about 0.15 ms each, 30–160 ms per list), and
+// constants let the planner drop what does not apply and use the trigram statistics.
 
-// wordMatches is the match of one word ($W, replaced by its parameter) of a search or
-// name; a word that folds to nothing (punctuation) matches everyone.
-const wordMatches = `(lotse_fold($W) = ''
-      OR lotse_fold($W) <% f.search_text
-      OR (length(lotse_skeleton($W)) >= 3 AND lotse_skeleton($W) <% f.search_skeleton))`
+// wordMatches is the match of a folded word ($W) with its skeleton ($S, empty when too
+// short); an empty word matches everyone. `text %> word` is `word <% text` written the
+// way the index condition is, so PostgreSQL does not check it a second time after the
+// index's own recheck.
+const wordMatches = `($W = '' OR f.search_text %> $W OR ($S <> '' AND f.search_skeleton %> $S))`
 
-// nameMatches is wordMatches for a name that may not be blank.
-const nameMatches = `(lotse_fold($W) <> '' AND (lotse_fold($W) <% f.search_text
-      OR (length(lotse_skeleton($W)) >= 3 AND lotse_skeleton($W) <% f.search_skeleton)))`
+// nameMatches is wordMatches for a name that may not be empty.
+const nameMatches = `($W <> '' AND (f.search_text %> $W OR ($S <> '' AND f.search_skeleton %> $S)))`
 
-// phoneMatches: the same telephone number as digits, for numbers of six digits or more.
-const phoneMatches = `(length(lotse_phone($W)) >= 6 AND lotse_phone(f.phone) = lotse_phone($W))`
+// params puts parameters w and s into one of the fragments above.
+func params(fragment string, w, s int) string {
+	return strings.NewReplacer("$W", fmt.Sprintf("$%d", w), "$S", fmt.Sprintf("$%d", s)).Replace(fragment)
+}
 
-// param puts a parameter into one of the fragments above.
-func param(fragment string, n int) string {
-	return strings.ReplaceAll(fragment, "$W", fmt.Sprintf("$%d", n))
+// folded is a text as the search columns hold it.
+type folded struct {
+	Text     string // lotse_fold
+	Skeleton string // lotse_skeleton, "" when shorter than three letters
+	Phone    string // lotse_phone
+}
+
+const foldTexts = `
+SELECT lotse_fold(t.x), lotse_skeleton(t.x), lotse_phone(t.x)
+FROM unnest($1::text[]) WITH ORDINALITY AS t(x, n) ORDER BY t.n`
+
+// fold folds texts the way the database folds founders' names.
+func (s *Store) fold(ctx context.Context, texts ...string) ([]folded, error) {
+	rows, err := s.DB.QueryContext(ctx, foldTexts, pq.Array(texts))
+	if err != nil {
+		return nil, fmt.Errorf("fold search: %w", err)
+	}
+	defer rows.Close()
+	out := make([]folded, 0, len(texts))
+	for rows.Next() {
+		var f folded
+		if err := rows.Scan(&f.Text, &f.Skeleton, &f.Phone); err != nil {
+			return nil, fmt.Errorf("fold search: %w", err)
+		}
+		if len(f.Skeleton) < 3 { // folded text is ASCII
+			f.Skeleton = ""
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// searchWords is how many words of a search must each match (searchMatches); further
+// words count only in the search as a whole.
+const searchWords = 4
+
+var (
+	phoneLike    = regexp.MustCompile(`^[-+0-9 ()/.]+$`)
+	postcodeLike = regexp.MustCompile(`^[0-9A-Za-z-]{3,10}$`)
+)
+
+// caseSearch are the parameters of a case list's search (searchMatches), in order.
+type caseSearch struct {
+	part     string // the folded words as a part of the founder's ("" under 3 letters)
+	joined   string // a search of several words folded as one word
+	words    [searchWords]string
+	skeleton [searchWords]string
+	email    string
+	phone    string
+	postcode string
+}
+
+func (c caseSearch) args() []any {
+	out := []any{c.part, c.joined}
+	for _, w := range c.words {
+		out = append(out, w)
+	}
+	for _, s := range c.skeleton {
+		out = append(out, s)
+	}
+	return append(out, c.email, c.phone, c.postcode)
+}
+
+// searchFor folds the search q (trimmed, not empty) into its parameters.
+func (s *Store) searchFor(ctx context.Context, q string) (caseSearch, error) {
+	var c caseSearch
+	fs, err := s.fold(ctx, append([]string{q}, strings.Fields(q)...)...)
+	if err != nil {
+		return c, err
+	}
+	var words []folded
+	for _, w := range fs[1:] {
+		if w.Text != "" { // punctuation alone
+			words = append(words, w)
+		}
+	}
+	var texts []string
+	for i, w := range words {
+		texts = append(texts, w.Text)
+		if i < searchWords {
+			c.words[i], c.skeleton[i] = w.Text, w.Skeleton
+		}
+	}
+	if part := strings.Join(texts, " "); len(part) >= 3 {
+		c.part = part
+	}
+	if len(words) > 1 {
+		c.joined = fs[0].Text
+	}
+	if strings.Contains(q, "@") {
+		c.email = q
+	}
+	if phoneLike.MatchString(q) && len(fs[0].Phone) >= 6 {
+		c.phone = fs[0].Phone
+	}
+	if postcodeLike.MatchString(q) && strings.ContainsAny(q, "0123456789") {
+		c.postcode = q
+	}
+	return c, nil
 }
 
 // selectSimilarFounders: candidates come from the indexes (name words, e-mail, phone,
@@ -52,8 +153,9 @@ func param(fragment string, n int) string {
 // co-advises) and its matching fields make it likely the same person; ranked by how
 // strong the matching fields are, then names written exactly alike, then how close the
 // names are.
-// $1 carrier, $2 whole carrier, $3 user, $4 given name, $5 family name, $6 e-mail,
-// $7 phone, $8 birth year, $9 postcode.
+// $1 carrier, $2 whole carrier, $3 user, $4/$5 given name folded and its skeleton,
+// $6/$7 family name folded and its skeleton, $8 e-mail, $9 phone digits, $10 birth year,
+// $11 postcode, $12 given name, $13 family name.
 var selectSimilarFounders = `
 SELECT m.id, m.name, m.birth_year, m.postcode, m.city, m.em, m.ph, m.fam, m.giv, m.yr, m.pc,
        (SELECT count(*) FROM cases c WHERE c.founder_id = m.id AND c.carrier_id = $1) AS case_count,
@@ -61,20 +163,20 @@ SELECT m.id, m.name, m.birth_year, m.postcode, m.city, m.em, m.ph, m.fam, m.giv,
              ORDER BY c.opened_on DESC, c.id DESC) AS case_ids
 FROM (
     SELECT f.id, f.given_name || ' ' || f.family_name AS name, f.birth_year, f.postcode, f.city,
-           coalesce(lower(f.email) = lower($6), false) AS em,
-           coalesce(` + param(phoneMatches, 7) + `, false) AS ph,
-           ` + param(nameMatches, 5) + ` AS fam,
-           ` + param(nameMatches, 4) + ` AS giv,
-           coalesce(f.birth_year = $8, false) AS yr,
-           coalesce(f.postcode = $9, false) AS pc,
-           lower(f.given_name) = lower($4) AND lower(f.family_name) = lower($5) AS exact,
-           word_similarity(lotse_fold($4), f.search_text) + word_similarity(lotse_fold($5), f.search_text) AS sim
+           coalesce(lower(f.email) = lower($8), false) AS em,
+           coalesce(lotse_phone(f.phone) = $9, false) AS ph,
+           ` + params(nameMatches, 6, 7) + ` AS fam,
+           ` + params(nameMatches, 4, 5) + ` AS giv,
+           coalesce(f.birth_year = $10, false) AS yr,
+           coalesce(f.postcode = $11, false) AS pc,
+           lower(f.given_name) = lower($12) AND lower(f.family_name) = lower($13) AS exact,
+           word_similarity($4, f.search_text) + word_similarity($6, f.search_text) AS sim
     FROM founders f
     WHERE f.carrier_id = $1
-      AND (` + param(nameMatches, 5) + `
-           OR lower(f.email) = lower($6)
-           OR ` + param(phoneMatches, 7) + `
-           OR (f.postcode = $9 AND f.birth_year = $8 AND ` + param(nameMatches, 4) + `))
+      AND (` + params(nameMatches, 6, 7) + `
+           OR ($8 <> '' AND lower(f.email) = lower($8))
+           OR ($9 <> '' AND lotse_phone(f.phone) = $9)
+           OR (f.postcode = $11 AND f.birth_year = $10 AND ` + params(nameMatches, 4, 5) + `))
       AND EXISTS (SELECT 1 FROM cases c WHERE c.founder_id = f.id AND c.carrier_id = $1 AND ` + readableCase + `)
 ) m
 WHERE m.em OR m.ph OR (m.fam AND m.giv) OR (m.fam AND (m.yr OR m.pc)) OR (m.giv AND m.yr AND m.pc)
@@ -89,7 +191,7 @@ LIMIT 5`
 const readableCase = `($2 OR c.lead_advisor_id = $3
      OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3))`
 
-// SimilarFounders finds the founders of carrier who may be the person in about to be
+// SimilarFounders finds the founders of carrier who may be the person about to be
 // taken in, for the intake's duplicate warning: at most five, the likeliest first.
 //
 // Looked at are only founders with a case actor may read (case:read scope: a
@@ -121,19 +223,28 @@ func (s *Store) SimilarFounders(ctx context.Context, actor domain.Actor, carrier
 	if in.FamilyName == "" && in.Email == nil && in.Phone == nil {
 		return out, nil
 	}
+	fs, err := s.fold(ctx, in.GivenName, in.FamilyName, str(in.Phone))
+	if err != nil {
+		return nil, err
+	}
+	phone := fs[2].Phone
+	if len(phone) < 6 {
+		phone = ""
+	}
 	whole := scope.All || slices.Contains(scope.Carriers, carrierID)
 	rows, err := s.DB.QueryContext(ctx, selectSimilarFounders, carrierID, whole, scope.User,
-		in.GivenName, in.FamilyName, str(in.Email), str(in.Phone), in.BirthYear, str(in.Postcode))
+		fs[0].Text, fs[0].Skeleton, fs[1].Text, fs[1].Skeleton, str(in.Email), phone, in.BirthYear,
+		str(in.Postcode), in.GivenName, in.FamilyName)
 	if err != nil {
 		return nil, fmt.Errorf("similar founders in carrier %s: %w", carrierID, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var m domain.FounderMatch
-		var em, ph, fam, giv, by, pc bool
+		var em, ph, fam, giv, yr, pc bool
 		var ids []string
 		if err := rows.Scan(&m.FounderID, &m.Name, &m.BirthYear, &m.Postcode, &m.City, &em, &ph, &fam, &giv,
-			&by, &pc, &m.CaseCount, pq.Array(&ids)); err != nil {
+			&yr, &pc, &m.CaseCount, pq.Array(&ids)); err != nil {
 			return nil, fmt.Errorf("similar founders in carrier %s: %w", carrierID, err)
 		}
 		for _, id := range ids {
@@ -144,7 +255,7 @@ func (s *Store) SimilarFounders(ctx context.Context, actor domain.Actor, carrier
 			code string
 		}{{em, domain.MatchEmail}, {ph, domain.MatchPhone}, {fam && giv, domain.MatchName},
 			{fam && !giv, domain.MatchFamilyName}, {giv && !fam, domain.MatchGivenName},
-			{by, domain.MatchBirthYear}, {pc, domain.MatchPostcode}} {
+			{yr, domain.MatchBirthYear}, {pc, domain.MatchPostcode}} {
 			if f.ok {
 				m.Matched = append(m.Matched, f.code)
 			}
