@@ -19,6 +19,8 @@ type intakeRequest struct {
 	Phase         string          `json:"phase"`
 	LeadAdvisorID *uuid.UUID      `json:"lead_advisor_id"`
 	Business      domain.Business `json:"business"`
+	// CheckDuplicates: 409 with the candidates when known founders look alike.
+	CheckDuplicates bool `json:"check_duplicates"`
 }
 
 // DecodeIntake decodes an intake body strictly: a new founder starts from "unknown" and
@@ -29,7 +31,7 @@ func DecodeIntake(b []byte) (domain.Intake, error) {
 		return domain.Intake{}, err
 	}
 	in := domain.Intake{CarrierID: req.CarrierID, FounderID: req.FounderID, Phase: req.Phase,
-		LeadAdvisorID: req.LeadAdvisorID, Business: req.Business}
+		LeadAdvisorID: req.LeadAdvisorID, Business: req.Business, CheckDuplicates: req.CheckDuplicates}
 	if len(req.Founder) > 0 && string(req.Founder) != "null" {
 		f := domain.DefaultFounderData()
 		if err := httpx.DecodeJSON(req.Founder, &f); err != nil {

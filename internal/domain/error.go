@@ -51,6 +51,9 @@ type Error struct {
 	// RetryAfter, on a throttled answer, is how long until another attempt may be
 	// checked (the HTTP side sends it as Retry-After); 0 when unknown.
 	RetryAfter time.Duration
+	// Candidates, on an intake refused as a likely duplicate, are the known founders
+	// the person may be (shown to the caller; never logged).
+	Candidates []FounderMatch
 }
 
 // Denial is a refused access to one object, for the audit trail.

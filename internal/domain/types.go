@@ -294,6 +294,10 @@ type Intake struct {
 	Phase         string       `json:"phase" validate:"omitempty,in=phases"`
 	LeadAdvisorID *uuid.UUID   `json:"lead_advisor_id"`
 	Business      Business     `json:"business"`
+	// CheckDuplicates asks store.CreateCase to refuse a new founder who looks like known
+	// founders, with those founders (the intake page always asks until the person
+	// confirms a different person; API clients ask when they can show the choice).
+	CheckDuplicates bool `json:"check_duplicates"`
 }
 
 // Normalise tidies the founder and business of an intake.

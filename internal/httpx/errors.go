@@ -44,6 +44,9 @@ type Problem struct {
 	// clients that act on the kind of problem, whatever the language of the detail.
 	Code   string         `json:"code,omitempty"`
 	Errors []ProblemField `json:"errors,omitempty"`
+	// Candidates are the known founders an intake may be about (409,
+	// error.likely_duplicate_founder).
+	Candidates []domain.FounderMatch `json:"candidates,omitempty"`
 }
 
 // ProblemField is one invalid field of a problem document.
@@ -90,6 +93,7 @@ func (env *Env) WriteProblem(c *gin.Context, e *domain.Error) {
 		Detail: env.T(c, e.Message, nil),
 		Code:   e.Message,
 	}
+	p.Candidates = e.Candidates
 	for _, f := range e.Fields {
 		p.Errors = append(p.Errors, ProblemField{Field: f.Field, Message: env.T(c, f.Message, map[string]any{"Param": f.Param})})
 	}

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -21,6 +22,9 @@ type intakeView struct {
 	Advisors []carrierAdvisors // offered to coordinators, who name the lead
 	Catalog  domain.Catalog
 	MaxYear  int
+	// Candidates are known founders the intake may be about (the store refused it as a
+	// likely duplicate): the person chooses one of them or confirms a new founder.
+	Candidates []domain.FounderMatch
 }
 
 // carrierAdvisors are the advisors a coordinator may name as lead in one carrier.
@@ -42,13 +46,13 @@ func (s *Pages) Intake(c *gin.Context) error {
 	return s.renderIntake(c, http.StatusOK, form, formProblem{})
 }
 
-func (s *Pages) renderIntake(c *gin.Context, status int, form url.Values, p formProblem) error {
+func (s *Pages) renderIntake(c *gin.Context, status int, form url.Values, p formProblem, candidates ...domain.FounderMatch) error {
 	scope := httpx.ScopeOf(c)
 	all, err := s.Store.Carriers(c.Request.Context())
 	if err != nil {
 		return err
 	}
-	v := intakeView{Form: form, Problem: p, Catalog: domain.Catalogue, MaxYear: s.Store.Today().Year()}
+	v := intakeView{Form: form, Problem: p, Catalog: domain.Catalogue, MaxYear: s.Store.Today().Year(), Candidates: candidates}
 	var mine []domain.Carrier
 	for _, cr := range all {
 		if scope.InCarrier(cr.ID) {
@@ -76,10 +80,24 @@ func (s *Pages) renderIntake(c *gin.Context, status int, form url.Values, p form
 // id. The use case validates the rest.
 func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 	var p domain.Problems
+	f := founderForm(&p, form)
+	in := domain.Intake{
+		CarrierID:     optUUID(&p, form, "carrier_id"),
+		Phase:         form.Get("phase"),
+		LeadAdvisorID: optUUID(&p, form, "lead_advisor_id"),
+		Business:      businessForm(&p, form),
+		Founder:       &f,
+	}
+	return in, p
+}
+
+// founderForm reads the founder fields ("founder.given_name", …) of the intake form and
+// the founder page's edit form; selects left empty keep "unknown" / "not stated".
+func founderForm(p *domain.Problems, form url.Values) domain.FounderData {
 	f := domain.DefaultFounderData()
 	f.GivenName = form.Get("founder.given_name")
 	f.FamilyName = form.Get("founder.family_name")
-	f.BirthYear = optInt(&p, form, "founder.birth_year")
+	f.BirthYear = optInt(p, form, "founder.birth_year")
 	f.Email = optString(form, "founder.email")
 	f.Phone = optString(form, "founder.phone")
 	f.Postcode = optString(form, "founder.postcode")
@@ -90,7 +108,7 @@ func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 	}
 	f.Nationalities = codeList(form, "founder.nationalities", true)
 	f.Languages = codeList(form, "founder.languages", false)
-	f.ArrivalYear = optInt(&p, form, "founder.arrival_year")
+	f.ArrivalYear = optInt(p, form, "founder.arrival_year")
 	f.ReferralSource = optString(form, "founder.referral_source")
 	for key, dst := range map[string]*string{
 		"founder.gender": &f.Gender, "founder.german_level": &f.GermanLevel,
@@ -102,14 +120,7 @@ func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 			*dst = v
 		}
 	}
-	in := domain.Intake{
-		CarrierID:     optUUID(&p, form, "carrier_id"),
-		Phase:         form.Get("phase"),
-		LeadAdvisorID: optUUID(&p, form, "lead_advisor_id"),
-		Business:      businessForm(&p, form),
-		Founder:       &f,
-	}
-	return in, p
+	return f
 }
 
 // IntakeSubmit is POST /cases/new: takes in the founder with a new case, or shows the
@@ -117,6 +128,7 @@ func intakeFromForm(form url.Values) (domain.Intake, domain.Problems) {
 func (s *Pages) IntakeSubmit(c *gin.Context) error {
 	form := postedForm(c)
 	in, p := intakeFromForm(form)
+	duplicateChoice(&in, &p, form)
 	err := s.inputProblems(p, &in)
 	var idem *store.Idempotency
 	if err == nil {
@@ -131,7 +143,28 @@ func (s *Pages) IntakeSubmit(c *gin.Context) error {
 		if !ok {
 			return err
 		}
-		return s.renderIntake(c, p.Status, form, p)
+		var e *domain.Error
+		errors.As(err, &e)
+		return s.renderIntake(c, p.Status, form, p, e.Candidates...)
+	}
+	if in.FounderID != nil {
+		return s.redirectFlash(c, "/cases/"+cs.ID.String(), "flash.founder_case_created")
 	}
 	return s.redirectFlash(c, "/cases/"+cs.ID.String(), "flash.case_created")
+}
+
+// duplicateChoice applies the answer to the duplicate warning (founder_choice): the
+// intake checks for likely duplicates until the person answers; a known founder's id
+// opens the case for them, and the founder fields typed stay unused; "new" confirms a
+// new founder.
+func duplicateChoice(in *domain.Intake, p *domain.Problems, form url.Values) {
+	switch choice := form.Get("founder_choice"); choice {
+	case "":
+		in.CheckDuplicates = true
+	case "new":
+	default:
+		if id := optUUID(p, form, "founder_choice"); id != nil {
+			in.FounderID, in.Founder = id, nil
+		}
+	}
 }

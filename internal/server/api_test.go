@@ -295,15 +295,28 @@ func TestIntakeRules(t *testing.T) {
 			}
 		})
 	}
-	t.Run("known_founder_gets_a_second_case", func(t *testing.T) {
+	t.Run("known_founder_gets_a_second_case_once_the_first_is_closed", func(t *testing.T) {
+		first, etag := e.adv.NewCase(map[string]any{"founder": testenv.Founder("Rana", "Saleh")})
+		founder := founderOfCase(t, e.adv, first)
+		// While a case is open, a second one is refused, and nothing is written.
+		before := dbState(t, e.app)
+		r := e.adv.Do("POST", "/api/v1/cases", map[string]any{"founder_id": founder})
+		if mustProblem(t, r, 409); r.Map(t)["code"] != "error.founder_has_open_case" || dbState(t, e.app) != before {
+			t.Fatalf("%s", r.Body)
+		}
+		e.adv.Must(200, "POST", "/api/v1/cases/"+first+"/close", map[string]any{"reason": "handed_over"}, "If-Match", etag)
 		var n0, n1 int
 		_ = e.app.DB.Store.DB.Get(&n0, `SELECT count(*) FROM founders`)
-		r := e.adv.Must(201, "POST", "/api/v1/cases", map[string]any{"founder_id": own.Founder.ID})
+		// The founder comes back to another advisor: the coordinator takes them in.
+		r = e.coord.Must(201, "POST", "/api/v1/cases", map[string]any{"founder_id": founder, "lead_advisor_id": e.a2})
 		_ = e.app.DB.Store.DB.Get(&n1, `SELECT count(*) FROM founders`)
-		var cs struct{ Founder struct{ ID string } }
+		var cs struct {
+			Founder       struct{ ID string }
+			LeadAdvisorID string `json:"lead_advisor_id"`
+		}
 		r.JSON(t, &cs)
-		if cs.Founder.ID != own.Founder.ID || n1 != n0 {
-			t.Fatalf("founder %s (want %s), founders %d → %d", cs.Founder.ID, own.Founder.ID, n0, n1)
+		if cs.Founder.ID != founder || n1 != n0 || cs.LeadAdvisorID != e.a2.String() {
+			t.Fatalf("founder %s (want %s), lead %s, founders %d → %d", cs.Founder.ID, founder, cs.LeadAdvisorID, n0, n1)
 		}
 	})
 	for name, tc := range map[string]struct {
@@ -311,12 +324,11 @@ func TestIntakeRules(t *testing.T) {
 		body   map[string]any
 		field  string
 	}{
-		"founder_the_advisor_does_not_advise_422": {e.adv, map[string]any{"founder_id": other.Founder.ID}, "founder_id"},
-		"founder_of_another_carrier_422":          {e.bb, map[string]any{"founder_id": own.Founder.ID}, "founder_id"},
-		"unknown_founder_422":                     {e.adv, map[string]any{"founder_id": uuid.NewString()}, "founder_id"},
-		"founder_and_founder_id_422":              {e.adv, map[string]any{"founder_id": own.Founder.ID, "founder": founderWith()}, "founder_id"},
-		"neither_founder_nor_founder_id_422":      {e.adv, map[string]any{}, "founder"},
-		"carrier_not_in_scope_422":                {e.adv, map[string]any{"founder": founderWith(), "carrier_id": e.c2}, "carrier_id"},
+		"founder_of_another_carrier_422":     {e.bb, map[string]any{"founder_id": own.Founder.ID}, "founder_id"},
+		"unknown_founder_422":                {e.adv, map[string]any{"founder_id": uuid.NewString()}, "founder_id"},
+		"founder_and_founder_id_422":         {e.adv, map[string]any{"founder_id": own.Founder.ID, "founder": founderWith()}, "founder_id"},
+		"neither_founder_nor_founder_id_422": {e.adv, map[string]any{}, "founder"},
+		"carrier_not_in_scope_422":           {e.adv, map[string]any{"founder": founderWith(), "carrier_id": e.c2}, "carrier_id"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			before := dbState(t, e.app)

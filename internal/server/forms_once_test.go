@@ -88,6 +88,11 @@ func TestFormResentWithItsTokenCreatesOnce(t *testing.T) {
 	casePage := "/cases/" + caseID
 	today := domain.DayOf(app.DB.Store.Now()).String()
 	inAWeek := domain.DayOf(app.DB.Store.Now()).AddDays(7).String()
+	// A founder whose case is closed, taken in again from the founder page.
+	closedID, closedTag := lead.NewCase(map[string]any{"founder": testenv.Founder("Rana", "Saleh")})
+	lead.Must(http.StatusOK, "POST", "/api/v1/cases/"+closedID+"/close", map[string]any{"reason": "handed_over"}, "If-Match", closedTag)
+	founderID := founderOfCase(t, lead, closedID)
+	founderPage := "/founders/" + founderID
 
 	for _, tt := range []struct {
 		name         string
@@ -122,6 +127,9 @@ func TestFormResentWithItsTokenCreatesOnce(t *testing.T) {
 			other: url.Values{"purpose": {"referral"}, "granted": {"true"}, "text_version": {"2026-02"}, "language": {"de"}},
 			count: `SELECT count(*) FROM consents WHERE founder_id = (SELECT founder_id FROM cases WHERE id = $1)`, arg: caseID,
 			at: casePage + "#consents"},
+		{name: "founder_case", cl: lead, page: founderPage, action: founderPage + "/cases",
+			form: url.Values{"business.idea": {"Zweiter Anlauf"}, "phase": {"founding"}}, other: url.Values{"business.idea": {"Dritter Anlauf"}, "phase": {"founding"}},
+			count: `SELECT count(*) FROM cases WHERE founder_id = $1`, arg: founderID, at: "/cases/"},
 		{name: "carrier", cl: admin, page: "/admin/carriers", action: "/admin/carriers",
 			form: url.Values{"name": {"Träger Zwei"}, "short_name": {"T2"}}, other: url.Values{"name": {"Träger Drei"}, "short_name": {"T3"}},
 			count: `SELECT count(*) FROM carriers WHERE name <> 'Träger Eins'`, at: "/admin/carriers"},

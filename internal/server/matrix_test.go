@@ -495,6 +495,7 @@ func (f *matrixFixture) entries() []matrixEntry {
 	entries = append(entries, f.sessionEntries()...)
 	entries = append(entries, f.signinEntries()...)
 	entries = append(entries, f.accountEntries()...)
+	entries = append(entries, f.founderEntries()...)
 	return append(append(append(entries, f.consentEntries()...), f.auditEntries()...), f.privacyEntries()...)
 }
 
@@ -758,7 +759,8 @@ func (f *matrixFixture) pageEntries() []matrixEntry {
 		{method: get_, path: "/cases/new", reach: reachCounselling(carrierWide, carrierWide), ok: 200, call: getRow("/cases/new")},
 		{method: post, path: "/cases/new", reach: reachCounselling(carrierWide, carrierWide), ok: 303,
 			call: func(_ *testing.T, f *matrixFixture, p *matrixCaller, _ objKind) matrixCall {
-				kv := []string{"founder.given_name", "Neu", "founder.family_name", fmt.Sprintf("Seite%d", f.next())}
+				// founder_choice: a new founder, whom earlier rows' founders resemble
+				kv := []string{"founder.given_name", "Neu", "founder.family_name", fmt.Sprintf("Seite%d", f.next()), "founder_choice", "new"}
 				if p.role == domain.RoleCoordinator {
 					kv = append(kv, "lead_advisor_id", f.a1.String())
 				}

@@ -206,7 +206,7 @@ func TestResponsesMatchOpenAPI(t *testing.T) {
 		id := cs["id"].(string)
 		fid := cs["founder"].(map[string]any)["id"].(string)
 		v.do(adv, 201, "POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "Ali", "family_name": "Kaya"}})
-		v.do(coord, 201, "POST", "/api/v1/cases", map[string]any{"founder_id": fid, "lead_advisor_id": a2, "phase": "consolidation"})
+		v.do(coord, 409, "POST", "/api/v1/cases", map[string]any{"founder_id": fid, "lead_advisor_id": a2, "phase": "consolidation"})
 		v.do(adv, 422, "POST", "/api/v1/cases", map[string]any{"founder": map[string]any{"given_name": "X", "family_name": "Y", "gender": "robot"}})
 		v.do(adv, 400, "POST", "/api/v1/cases", `{"founder":`)
 		v.do(adv, 413, "POST", "/api/v1/cases", `{"founder":{"given_name":"`+strings.Repeat("a", 1<<20)+`"}}`)

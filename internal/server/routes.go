@@ -242,6 +242,11 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/founders/:id/export", domain.ActFounderPrivacy, p.FounderExport, limits{deadline: time.Minute}},
 		{post, "/cases/:id/erase", domain.ActFounderPrivacy, p.EraseFounder, limits{deadline: time.Minute}},
 		// (end of export and erasure pages)
+		// founder page: data, cases, a new case
+		{get, "/founders/:id", caseRead, p.Founder, limits{}},
+		{post, "/founders/:id", caseUpdate, p.UpdateFounder, limits{}},
+		{post, "/founders/:id/cases", caseCreate, p.OpenFounderCase, limits{}},
+		// (end of founder page)
 		// (end of pages)
 	}
 }

@@ -117,8 +117,13 @@ INSERT INTO phase_transitions (case_id, from_phase, to_phase, by_user, reason) V
 // CreateCase takes in a founder with a new case, in one transaction, and answers with
 // the case. By actor's case:create scope: an advisor ("own") becomes lead; a coordinator
 // ("carrier") names the lead, who must be an advisor of that carrier. A known founder
-// (FounderID) must be of the same carrier and visible to the caller. ErrInvalid for
-// every rule broken, all at once where they do not depend on each other.
+// (FounderID) must be of the carrier the case is opened in, which is theirs when none is
+// named (see knownFounder).
+// ErrInvalid for every rule broken, all at once where they do not depend on each other;
+// ErrConflict ("error.founder_has_open_case") when the known founder has a case that is
+// not closed, ("error.founder_restricted") when they were pseudonymised, and
+// ("error.likely_duplicate_founder", with the Candidates) for a new founder who looks
+// like known ones when the intake asks (CheckDuplicates; see noLikelyDuplicate).
 func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.Intake, idem *Idempotency) (domain.Case, error) {
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Case{}, err
@@ -127,7 +132,14 @@ func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.In
 	if scope.Empty() {
 		return domain.Case{}, domain.Errorf(domain.ErrForbidden, "error.forbidden")
 	}
-	carrier, err := intakeCarrier(scope, in.CarrierID)
+	var err error
+	named := in.CarrierID
+	if named == nil && in.FounderID != nil { // a known founder's case is in their carrier
+		if named, err = s.founderCarrier(ctx, scope, *in.FounderID); err != nil {
+			return domain.Case{}, err
+		}
+	}
+	carrier, err := intakeCarrier(scope, named)
 	if err != nil {
 		return domain.Case{}, err
 	}
@@ -152,12 +164,14 @@ func (s *Store) CreateCase(ctx context.Context, actor domain.Actor, in domain.In
 		}
 		founderID := uuid.New()
 		if in.FounderID != nil {
-			f, advised, err := getFounder(ctx, tx, *in.FounderID, actor.UserID, "")
-			if err != nil || f.CarrierID != carrier || !scope.Allows(f.CarrierID, advised) {
-				return domain.Invalid("founder_id", "error.unknown_founder")
+			if err := knownFounder(ctx, tx, scope, actor.UserID, *in.FounderID, carrier); err != nil {
+				return err
 			}
-			founderID = f.ID
+			founderID = *in.FounderID
 		} else {
+			if err := s.noLikelyDuplicate(ctx, actor, carrier, in); err != nil {
+				return err
+			}
 			if err := insertFounderRow(ctx, tx, founderID, carrier, in.Founder); err != nil {
 				return err
 			}
@@ -585,11 +599,15 @@ func (s *Store) CloseCase(ctx context.Context, actor domain.Actor, id uuid.UUID,
 }
 
 // ReopenCase makes a closed case active again. ErrNotFound; ErrPreconditionFailed;
-// ErrConflict when it is not closed.
+// ErrConflict when it is not closed, or ("error.founder_has_open_case") when another
+// case of its founder is open.
 func (s *Store) ReopenCase(ctx context.Context, actor domain.Actor, id uuid.UUID, version int) (domain.Case, error) {
 	return s.changeCase(ctx, actor, domain.ActCaseUpdate, id, version, func(tx *sqlx.Tx, c domain.Case) error {
 		if c.Status != domain.StatusClosed {
 			return domain.Errorf(domain.ErrConflict, "error.case_not_closed")
+		}
+		if err := noOtherOpenCase(ctx, tx, c.Founder.ID, id); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, reopenCase, id); err != nil {
 			return err

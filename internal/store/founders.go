@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"slices"
 
 	"github.com/google/uuid"
 	"github.com/jmoiron/sqlx"
@@ -137,4 +140,160 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// selectFounderCases lists a founder's cases ($5) with the lead's name, newest first,
+// and whether each lies in the reader's case:read scope (caseScopeFilter, $1–$4): a
+// founder has a handful of cases, read through the index on cases (founder_id).
+const selectFounderCases = `
+SELECT c.id, c.phase, c.status, c.lead_advisor_id, u.name AS lead_advisor_name, c.opened_on,
+       c.closed_on, c.business_idea, c.closing_reason, ` + caseScopeFilter + ` AS readable
+FROM cases c JOIN users u ON u.id = c.lead_advisor_id
+WHERE c.founder_id = $5
+ORDER BY c.opened_on DESC, c.created_at DESC, c.id DESC`
+
+// FounderFile reads what the founder page shows of a founder actor may read
+// (case:read, as ReadFounder): the founder, their carrier, the cases actor may open
+// (phase, status, lead's name, opened on) and the number of the others, what actor may
+// do, and for coordinators the advisors who may lead a new case. In one read-only
+// transaction, audited as founder.read. ErrNotFound for absent founders and founders
+// outside the scope alike.
+func (s *Store) FounderFile(ctx context.Context, actor domain.Actor, id uuid.UUID) (domain.FounderFile, error) {
+	var f domain.FounderFile
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead})
+	if err != nil {
+		return f, err
+	}
+	defer func() { _ = tx.Rollback() }()
+	founder, advised, err := getFounder(ctx, tx, id, actor.UserID, "")
+	if err != nil {
+		return f, err
+	}
+	if err := s.reach(actor, domain.ActCaseRead, "founder", id, founder.CarrierID, advised); err != nil {
+		return f, err
+	}
+	f.Founder = founder
+	if err := s.readFounderFile(ctx, tx, actor, &f, advised); err != nil {
+		return f, wrap(err, "founder file %s", id)
+	}
+	if err := tx.Commit(); err != nil {
+		return f, err
+	}
+	return f, s.Audit(ctx, actor, auditRead("founder", id, founder.CarrierID))
+}
+
+func (s *Store) readFounderFile(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, f *domain.FounderFile, advised bool) error {
+	carrier := f.Founder.CarrierID
+	var err error
+	if f.Carrier, err = getCarrier(ctx, tx, carrier); err != nil {
+		return err
+	}
+	read := s.Scope(actor, domain.ActCaseRead)
+	var all []domain.FounderCase
+	if err := tx.SelectContext(ctx, &all, selectFounderCases, pq.Array(uuidStrings(read.Carriers)),
+		pq.Array(uuidStrings(read.Own)), read.User, read.All, f.Founder.ID); err != nil {
+		return err
+	}
+	f.Cases = []domain.FounderCase{}
+	for _, c := range all {
+		f.HasOpenCase = f.HasOpenCase || c.Status != domain.StatusClosed
+		if c.Readable {
+			f.Cases = append(f.Cases, c)
+		} else {
+			f.HiddenCases++
+		}
+	}
+	if f.Founder.RestrictedAt != nil { // pseudonymised on request: kept, never changed
+		return nil
+	}
+	create := s.Scope(actor, domain.ActCaseCreate)
+	f.Can = domain.FounderRights{
+		Update:   s.Scope(actor, domain.ActCaseUpdate).Allows(carrier, advised),
+		OpenCase: !f.HasOpenCase && create.Allows(carrier, advised),
+		NameLead: create.All || slices.Contains(create.Carriers, carrier),
+	}
+	if create.InCarrier(carrier) && f.Can.NameLead {
+		f.Advisors, err = advisorsOf(ctx, tx, carrier)
+	}
+	return err
+}
+
+// A founder has at most one case open (active or paused) at a time: a founder may come
+// back after a handover or a break, with a new case, but two open cases of one person
+// split their casework between two leads and count them twice in the statistics —
+// almost always an intake by mistake. The rule is checked under a transaction-level
+// advisory lock on the founder, taken by every path that opens a case for a known
+// founder or reopens one (CreateCase, ReopenCase), so two of them cannot both pass.
+const (
+	lockFounderCases = `SELECT pg_advisory_xact_lock(1280263244, hashtext($1::text))`
+	founderOpenCase  = `SELECT EXISTS (SELECT 1 FROM cases WHERE founder_id = $1 AND status <> 'closed' AND id <> $2)`
+)
+
+// noOtherOpenCase locks the founder's cases against being opened concurrently and
+// refuses (ErrConflict "error.founder_has_open_case") when a case of the founder other
+// than except is open.
+func noOtherOpenCase(ctx context.Context, tx *sqlx.Tx, founder, except uuid.UUID) error {
+	if _, err := tx.ExecContext(ctx, lockFounderCases, founder); err != nil {
+		return err
+	}
+	var open bool
+	if err := tx.GetContext(ctx, &open, founderOpenCase, founder, except); err != nil {
+		return err
+	}
+	if open {
+		return domain.Errorf(domain.ErrConflict, "error.founder_has_open_case")
+	}
+	return nil
+}
+
+// knownFounder checks the founder of a new case taken in for an existing founder: one
+// the caller reaches with case:create (an advisor: a founder of a case they advise; a
+// coordinator: the carrier's), of the carrier the case is opened in, not pseudonymised,
+// without an open case. A founder who comes back to another advisor is taken in by the
+// coordinator, who names that advisor as lead. ErrInvalid ("error.unknown_founder") for
+// an absent founder and one out of reach alike; ErrConflict otherwise.
+func knownFounder(ctx context.Context, tx *sqlx.Tx, scope domain.Scope, user, id, carrier uuid.UUID) error {
+	f, advised, err := getFounder(ctx, tx, id, user, " FOR SHARE OF f")
+	if domain.ErrorCode(err) == domain.ErrNotFound || (err == nil && (f.CarrierID != carrier || !scope.Allows(carrier, advised))) {
+		return domain.Invalid("founder_id", "error.unknown_founder")
+	}
+	if err != nil {
+		return err
+	}
+	if f.RestrictedAt != nil {
+		return errRestricted()
+	}
+	return noOtherOpenCase(ctx, tx, id, uuid.Nil)
+}
+
+// founderCarrier is the carrier of a known founder the caller takes in again, when it
+// lies in the case:create scope; ErrInvalid ("error.unknown_founder") for an absent
+// founder and one of another carrier alike.
+func (s *Store) founderCarrier(ctx context.Context, scope domain.Scope, id uuid.UUID) (*uuid.UUID, error) {
+	var carrier uuid.UUID
+	err := s.DB.GetContext(ctx, &carrier, `SELECT carrier_id FROM founders WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !scope.InCarrier(carrier)) {
+		return nil, domain.Invalid("founder_id", "error.unknown_founder")
+	}
+	return &carrier, err
+}
+
+// noLikelyDuplicate is the rule of founders kept once, for every channel's intake that
+// asks for it (Intake.CheckDuplicates): a new founder who looks like known founders of
+// the carrier (SimilarFounders: the same e-mail or phone, a similar name, a similar
+// family name with the same birth year or postcode — among the founders the caller may
+// read) is refused with ErrConflict ("error.likely_duplicate_founder") carrying those
+// founders. The caller then opens the case for the existing founder (FounderID) or
+// sends the intake again without the check, as a deliberate new founder. It runs after
+// the idempotency claim, so a form or request sent twice finds its first answer, not
+// its own founder.
+func (s *Store) noLikelyDuplicate(ctx context.Context, actor domain.Actor, carrier uuid.UUID, in domain.Intake) error {
+	if !in.CheckDuplicates || in.Founder == nil {
+		return nil
+	}
+	ms, err := s.SimilarFounders(ctx, actor, carrier, in.Founder.Candidate())
+	if err != nil || len(ms) == 0 {
+		return err
+	}
+	return &domain.Error{Code: domain.ErrConflict, Message: "error.likely_duplicate_founder", Candidates: ms}
 }

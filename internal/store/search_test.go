@@ -301,6 +301,14 @@ func TestSimilarFounders(t *testing.T) {
 		// A second case of Jusuf, led by a2: the coordinator sees both, a2 only theirs,
 		// a1 only theirs; the count is the carrier's.
 		jusuf := e.founders["Jusuf Al-Sayed"]
+		// A founder has one open case at a time (store.CreateCase): the first is closed.
+		first, err := e.st.ReadCase(ctx, domain.Actor{System: true}, e.cases["Jusuf Al-Sayed"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.CloseCase(ctx, domain.Actor{System: true, UserID: e.coord}, first.ID, first.Version, domain.Closing{Reason: "handed_over"}); err != nil {
+			t.Fatal(err)
+		}
 		second, err := e.st.CreateCase(ctx, domain.Actor{System: true, UserID: e.coord}, domain.Intake{CarrierID: &e.c1, LeadAdvisorID: &e.a2, FounderID: &jusuf}, nil)
 		if err != nil {
 			t.Fatal(err)
