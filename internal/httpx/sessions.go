@@ -1,6 +1,11 @@
 package httpx
 
 import (
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 )
@@ -30,4 +35,66 @@ func (e *Env) RenewSession(c *gin.Context, epoch int) error {
 // request with an API token): the store marks and spares the current session by it.
 func (e *Env) SessionToken(c *gin.Context) string {
 	return e.Sessions.Token(c.Request.Context())
+}
+
+// QuietSessions is the session store in front of another (PostgreSQL's) that leaves out
+// writes which change nothing. With an idle timeout, scs writes every request's session
+// back only to move its expiry: a write per page view, and the only write of a request
+// that changes nothing. QuietSessions writes when the data differ from what this
+// instance last wrote for the token, or when the expiry moved on by Every or more; so an
+// idle session may end up to Every before its idle timeout. Another instance's writes
+// make the data differ, so nothing it wrote is kept from the store.
+type QuietSessions struct {
+	scs.Store
+	Every time.Duration
+
+	mu      sync.Mutex
+	written map[string]sessionWrite // token → what this instance last wrote
+	commits int
+}
+
+type sessionWrite struct {
+	sum    [sha256.Size]byte
+	expiry time.Time
+}
+
+// NewQuietSessions puts QuietSessions in front of store, writing an unchanged session at
+// most every every.
+func NewQuietSessions(store scs.Store, every time.Duration) *QuietSessions {
+	return &QuietSessions{Store: store, Every: every, written: map[string]sessionWrite{}}
+}
+
+// Commit writes the session unless this instance wrote the same data for token less
+// than Every before this expiry.
+func (q *QuietSessions) Commit(token string, b []byte, expiry time.Time) error {
+	sum := sha256.Sum256(b)
+	q.mu.Lock()
+	last, ok := q.written[token]
+	q.mu.Unlock()
+	if ok && last.sum == sum && expiry.Sub(last.expiry) < q.Every {
+		return nil
+	}
+	if err := q.Store.Commit(token, b, expiry); err != nil {
+		return err
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.written[token] = sessionWrite{sum: sum, expiry: expiry}
+	if q.commits++; q.commits%1000 == 0 { // forget sessions that have expired since
+		now := time.Now()
+		for t, w := range q.written {
+			if w.expiry.Before(now) {
+				delete(q.written, t)
+			}
+		}
+	}
+	return nil
+}
+
+// Delete removes the session from the store and forgets it.
+func (q *QuietSessions) Delete(token string) error {
+	q.mu.Lock()
+	delete(q.written, token)
+	q.mu.Unlock()
+	return q.Store.Delete(token)
 }
