@@ -2,6 +2,9 @@ package httpx
 
 import (
 	"crypto/sha256"
+	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -43,9 +46,12 @@ func (e *Env) SessionToken(c *gin.Context) string {
 // that changes nothing. QuietSessions writes when the data differ from what this
 // instance last wrote for the token, or when the expiry moved on by Every or more; so an
 // idle session may end up to Every before its idle timeout. Another instance's writes
-// make the data differ, so nothing it wrote is kept from the store.
+// make the data differ, so nothing it wrote is kept from the store. The data are
+// compared decoded (Codec): the gob encoding of the values map follows Go's random map
+// order, so equal sessions can encode to different bytes.
 type QuietSessions struct {
 	scs.Store
+	Codec scs.Codec
 	Every time.Duration
 
 	mu      sync.Mutex
@@ -58,20 +64,20 @@ type sessionWrite struct {
 	expiry time.Time
 }
 
-// NewQuietSessions puts QuietSessions in front of store, writing an unchanged session at
-// most every every.
-func NewQuietSessions(store scs.Store, every time.Duration) *QuietSessions {
-	return &QuietSessions{Store: store, Every: every, written: map[string]sessionWrite{}}
+// NewQuietSessions puts QuietSessions in front of store, whose data codec encodes,
+// writing an unchanged session at most every every.
+func NewQuietSessions(store scs.Store, codec scs.Codec, every time.Duration) *QuietSessions {
+	return &QuietSessions{Store: store, Codec: codec, Every: every, written: map[string]sessionWrite{}}
 }
 
 // Commit writes the session unless this instance wrote the same data for token less
 // than Every before this expiry.
 func (q *QuietSessions) Commit(token string, b []byte, expiry time.Time) error {
-	sum := sha256.Sum256(b)
+	sum, known := q.digest(b)
 	q.mu.Lock()
 	last, ok := q.written[token]
 	q.mu.Unlock()
-	if ok && last.sum == sum && expiry.Sub(last.expiry) < q.Every {
+	if known && ok && last.sum == sum && expiry.Sub(last.expiry) < q.Every {
 		return nil
 	}
 	if err := q.Store.Commit(token, b, expiry); err != nil {
@@ -89,6 +95,23 @@ func (q *QuietSessions) Commit(token string, b []byte, expiry time.Time) error {
 		}
 	}
 	return nil
+}
+
+// digest sums the session's deadline and values, keys in order; false when b does not
+// decode (then it is always written).
+func (q *QuietSessions) digest(b []byte) ([sha256.Size]byte, bool) {
+	deadline, values, err := q.Codec.Decode(b)
+	if err != nil {
+		return [sha256.Size]byte{}, false
+	}
+	h := sha256.New()
+	fmt.Fprintf(h, "%d\n", deadline.UnixNano())
+	for _, k := range slices.Sorted(maps.Keys(values)) {
+		fmt.Fprintf(h, "%q=%T:%#v\n", k, values[k], values[k])
+	}
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum, true
 }
 
 // Delete removes the session from the store and forgets it.

@@ -99,7 +99,7 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	env.Sessions = sessions
 	s.sessionRows = postgresstore.NewWithCleanupInterval(st.DB.DB, cfg.SessionCleanup)
 	// A request that changes nothing writes no session (its expiry moves once a minute).
-	sessions.Store = httpx.NewQuietSessions(s.sessionRows, time.Minute)
+	sessions.Store = httpx.NewQuietSessions(s.sessionRows, sessions.Codec, time.Minute)
 	sessions.Lifetime = 12 * time.Hour
 	sessions.IdleTimeout = 30 * time.Minute
 	sessions.Cookie.Name = "lotse_session"
