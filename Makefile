@@ -5,7 +5,7 @@ GOLANGCI_VERSION := v2.15.0
 # make run listens on LOTSE_ADDR when set, else on ADDR (`make run ADDR=:9000`).
 ADDR ?= $(or $(LOTSE_ADDR),:8080)
 
-.PHONY: run test lint bench fuzz build fmt clean drill
+.PHONY: run test lint bench bench-quick bench-go fuzz build fmt clean drill
 
 build:
 	$(GO) build -o bin/lotse ./cmd/lotse
@@ -41,17 +41,35 @@ lint:
 	$(GO) vet ./...
 	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION) run ./...
 
-# Benchmarks on the scale data set (README, "Performance"): a database "lotse_bench" seeded once
-# with BENCH_FOUNDERS founders (about 10 consultations each), then the Go benchmarks,
-# which report each HTTP answer as a ratio against the same SQL run directly (x-sql).
+# Benchmarks on the scale data set: a database seeded once with BENCH_FOUNDERS founders
+# (about 10 consultations each; vacuumed and analysed once, as autovacuum would), then
+# `go run ./bench`, which prints one table measured in one run: each page an advisor or
+# coordinator uses daily and the consultation write throughput at 16 clients, as HTTP ÷
+# the store call (SQL) of the same request; with BENCH_OLD=<older lotse binary> also that
+# binary on the same database, alternating. Results and EXPLAIN (ANALYZE, BUFFERS) of
+# every statement go to bench/. `make bench-quick`: 10,000 founders, under 2 minutes.
+# The Go benchmarks (demo data, export, statistics, authorization): `make bench-go`.
 BENCH_FOUNDERS ?= 100000
+BENCH_DB ?= lotse_bench
+BENCH_FLAGS ?=
 bench: build
 	@base=$$(scripts/postgres.sh) || exit 1; \
-	db=$${base%/*}/lotse_bench?sslmode=disable; \
-	psql "$$base" -qAtc "select 1 from pg_database where datname='lotse_bench'" | grep -q 1 || psql "$$base" -qc "create database lotse_bench" || exit 1; \
-	DATABASE_URL=$$db ./bin/lotse migrate up || exit 1; \
-	psql "$$db" -qAtc "select 1 from carriers where short_name='SK01'" | grep -q 1 || DATABASE_URL=$$db ./bin/lotse seed scale --founders $(BENCH_FOUNDERS) || exit 1; \
-	export TEST_DATABASE_URL=$$base BENCH_DATABASE_URL=$$db; \
+	db=$${base%/*}/$(BENCH_DB)?sslmode=disable; \
+	psql "$$base" -qAtc "select 1 from pg_database where datname='$(BENCH_DB)'" | grep -q 1 || psql "$$base" -qc "create database $(BENCH_DB)" || exit 1; \
+	DATABASE_URL=$$db ./bin/lotse migrate up >/dev/null || exit 1; \
+	if ! psql "$$db" -qAtc "select 1 from carriers where short_name='SK01'" | grep -q 1; then \
+	  DATABASE_URL=$$db ./bin/lotse seed scale --founders $(BENCH_FOUNDERS) && psql "$$db" -qc 'VACUUM (ANALYZE)' || exit 1; \
+	fi; \
+	$(GO) run ./bench -db "$$db" -new bin/lotse $${BENCH_OLD:+-old $$BENCH_OLD} $(BENCH_FLAGS) \
+	  -out bench/results-$(BENCH_FOUNDERS).md -explain bench/explain-$(BENCH_FOUNDERS).txt
+
+bench-quick:
+	@$(MAKE) --no-print-directory bench BENCH_FOUNDERS=10000 BENCH_DB=lotse_bench_quick BENCH_FLAGS="-rounds 15 -write-rounds 4"
+
+bench-go:
+	@base=$$(scripts/postgres.sh) || exit 1; \
+	export TEST_DATABASE_URL=$$base; \
+	psql "$$base" -qAtc "select 1 from pg_database where datname='$(BENCH_DB)'" | grep -q 1 && export BENCH_DATABASE_URL=$${base%/*}/$(BENCH_DB)?sslmode=disable; \
 	$(GO) test -run '^$$' -bench . -benchmem -count=$${BENCH_COUNT:-3} -timeout 60m ./... | tee bench.txt | grep -E '^(Benchmark|ok|FAIL)'
 
 # Each fuzz target for FUZZTIME (their seed corpora also run in every `make test`).

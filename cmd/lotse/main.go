@@ -102,6 +102,14 @@ func openStore(ctx context.Context, owner bool) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if v := os.Getenv("LOTSE_DB_MAX_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			_ = st.Close()
+			return nil, errors.New("LOTSE_DB_MAX_CONNS must be a positive number of connections")
+		}
+		st.SetPool(n)
+	}
 	if v := os.Getenv("LOTSE_STALLED_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 {

@@ -10,10 +10,12 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
@@ -21,30 +23,87 @@ import (
 )
 
 // Pages holds the page handlers and every page template, each parsed once at start
-// together with the layout.
+// together with the layout, once per language: the template functions that translate
+// are bound to their language, so a request executes a parsed template as it is (no
+// per-request Clone, which copied and re-escaped the whole template tree each time).
 type Pages struct {
 	*httpx.Env
-	byName map[string]*template.Template
+	byLang map[string]map[string]*template.Template // language → page → template
 }
 
-// New parses web/templates (layout.html plus one file per page) and returns the page
-// handlers on env. It fails on a broken template.
+// pageLanguages are the languages pages are parsed for (httpx.Lang answers one of them).
+var pageLanguages = []string{"de", "en"}
+
+// New parses web/templates (layout.html plus one file per page) for each language and
+// returns the page handlers on env. It fails on a broken template.
 func New(env *httpx.Env) (*Pages, error) {
-	funcs := template.FuncMap{
-		// Replaced per request by view(); these exist so parsing knows the names.
-		"t":     func(id string, args ...any) string { return id },
-		"lang":  func() string { return "de" },
+	p := &Pages{Env: env, byLang: map[string]map[string]*template.Template{}}
+	for _, l := range pageLanguages {
+		pages, err := parsePages(templateFuncs(newTranslator(env.I18n, l)))
+		if err != nil {
+			return nil, err
+		}
+		p.byLang[l] = pages
+	}
+	return p, nil
+}
+
+// translator translates message IDs into one language. Messages without arguments,
+// most of a page, are looked up once and kept: a page shows hundreds of them.
+type translator struct {
+	lang  string
+	loc   *i18n.Localizer
+	plain sync.Map // message ID → text
+}
+
+func newTranslator(b *i18n.Bundle, lang string) *translator {
+	return &translator{lang: lang, loc: i18n.NewLocalizer(b, lang, "de")}
+}
+
+// T translates id with data; an unknown ID shows as itself (as httpx.Env.T).
+func (tr *translator) T(id string, data map[string]any) string {
+	if data == nil {
+		if v, ok := tr.plain.Load(id); ok {
+			return v.(string)
+		}
+	}
+	msg, err := tr.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+	if err != nil {
+		msg = id
+	}
+	if data == nil {
+		tr.plain.Store(id, msg)
+	}
+	return msg
+}
+
+// templateFuncs are the functions page templates call, those that translate bound to tr.
+func templateFuncs(tr *translator) template.FuncMap {
+	return template.FuncMap{
+		"t": func(id string, args ...any) string {
+			if len(args) < 2 {
+				return tr.T(id, nil)
+			}
+			data := make(map[string]any, len(args)/2)
+			for i := 0; i+1 < len(args); i += 2 {
+				data[fmt.Sprint(args[i])] = args[i+1]
+			}
+			return tr.T(id, data)
+		},
+		"lang":  func() string { return tr.lang },
 		"date":  formatDate,
-		"label": func(kind, code string) string { return code },
-		"who":   func(name string) string { return name },
-		"fv":    formValue,
-		"has":   formHas,
-		"id":    func(u uuid.UUID) string { return u.String() },
-		"join":  strings.Join,
-		"time":  formatTime,
-		"dict":  dict,
-		"list":  func(v ...string) []string { return v },
-		"add":   func(a, b int) int { return a + b },
+		"label": func(kind, code string) string { return tr.T(kind+"."+code, nil) },
+		"who": func(name string) string {
+			return founderName(name, func() string { return tr.T("erasure.pseudonymised_name", nil) })
+		},
+		"fv":   formValue,
+		"has":  formHas,
+		"id":   func(u uuid.UUID) string { return u.String() },
+		"join": strings.Join,
+		"time": formatTime,
+		"dict": dict,
+		"list": func(v ...string) []string { return v },
+		"add":  func(a, b int) int { return a + b },
 		"derefID": func(u *uuid.UUID) uuid.UUID {
 			if u == nil {
 				return uuid.Nil
@@ -57,6 +116,10 @@ func New(env *httpx.Env) (*Pages, error) {
 		// a fresh one-time token for each creating form (partial "once"; once.go)
 		"formToken": newFormToken,
 	}
+}
+
+// parsePages parses each page of web/templates with the layout and the partials.
+func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -70,7 +133,7 @@ func New(env *httpx.Env) (*Pages, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pages{Env: env, byName: map[string]*template.Template{}}
+	out := map[string]*template.Template{}
 	for _, f := range files {
 		name := strings.TrimSuffix(path.Base(f), ".html")
 		if name == "layout" || name == "partials" {
@@ -90,9 +153,9 @@ func New(env *httpx.Env) (*Pages, error) {
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", f, err)
 		}
-		p.byName[name] = t
+		out[name] = t
 	}
-	return p, nil
+	return out, nil
 }
 
 // dict builds the argument map of a partial: {{template "field" dict "Name" "x" …}}.
@@ -165,11 +228,11 @@ func (s *Pages) render(c *gin.Context, status int, name, titleID string, data an
 
 // renderTitled is render with a title that needs no translation (a person's name).
 func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, data any) error {
-	t, ok := s.byName[name]
+	l := httpx.Lang(c)
+	t, ok := s.byLang[l][name]
 	if !ok {
 		return fmt.Errorf("no template %q", name)
 	}
-	l := httpx.Lang(c)
 	v := view{Title: title, Lang: l, Path: c.Request.URL.Path, Data: data}
 	if p := c.GetString(ctxPagePath); p != "" {
 		v.Path = p
@@ -201,26 +264,9 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		}
 		c.Header("Cache-Control", "no-store")
 	}
-	t, err := t.Clone()
-	if err != nil {
-		return err
-	}
-	t.Funcs(template.FuncMap{
-		"t": func(id string, args ...any) string {
-			data := map[string]any{}
-			for i := 0; i+1 < len(args); i += 2 {
-				data[fmt.Sprint(args[i])] = args[i+1]
-			}
-			return s.T(c, id, data)
-		},
-		"lang":  func() string { return l },
-		"label": func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
-		"who": func(name string) string {
-			return founderName(name, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })
-		},
-	})
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+	buf := pageBuffers.Get().(*bytes.Buffer)
+	defer func() { buf.Reset(); pageBuffers.Put(buf) }()
+	if err := t.ExecuteTemplate(buf, "layout", v); err != nil {
 		slog.Error("rendering page", "page", name, "err", err, "request_id", httpx.RequestID(c))
 		c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500"))
 		return nil
@@ -228,6 +274,11 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 	return nil
 }
+
+// pageBuffers keeps the buffers pages render into: a case page is tens of kilobytes,
+// and growing a fresh buffer to that size on each request was a good part of its
+// allocations. (c.Data has written the bytes before the buffer goes back.)
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // ErrorPage shows an error in the layout, without internals; 401 goes to sign-in.
 func (s *Pages) ErrorPage(c *gin.Context, e *domain.Error) {

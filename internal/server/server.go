@@ -73,6 +73,8 @@ type Server struct {
 	routes  []route
 	// perms is each route's permission by "METHOD /template", for the audit of 404s.
 	perms map[string]domain.Action
+	// sessionRows is the session table behind env.Sessions.
+	sessionRows *postgresstore.PostgresStore
 }
 
 // New builds a server on st and az; the store's use cases decide with az from now on.
@@ -98,7 +100,9 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 
 	sessions := scs.New()
 	env.Sessions = sessions
-	sessions.Store = postgresstore.NewWithCleanupInterval(st.DB.DB, cfg.SessionCleanup)
+	s.sessionRows = postgresstore.NewWithCleanupInterval(st.DB.DB, cfg.SessionCleanup)
+	// A request that changes nothing writes no session (its expiry moves once a minute).
+	sessions.Store = httpx.NewQuietSessions(s.sessionRows, sessions.Codec, time.Minute)
 	sessions.Lifetime = 12 * time.Hour
 	sessions.IdleTimeout = 30 * time.Minute
 	sessions.Cookie.Name = "lotse_session"
@@ -184,9 +188,7 @@ func (s *Server) Registry() *prometheus.Registry { return s.metrics.registry }
 
 // Close stops the session cleanup.
 func (s *Server) Close() {
-	if ps, ok := s.env.Sessions.Store.(*postgresstore.PostgresStore); ok {
-		ps.StopCleanup()
-	}
+	s.sessionRows.StopCleanup()
 }
 
 // headers sets the security headers on every response, 404 and 500 included, and caps

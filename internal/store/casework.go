@@ -58,7 +58,7 @@ func (s *Store) workCaseInScope(ctx context.Context, q sqlx.QueryerContext, acto
 func (s *Store) openCase(ctx context.Context, tx *sqlx.Tx, actor domain.Actor, action domain.Action, caseID uuid.UUID, lock, objectType string, id uuid.UUID) (workCase, error) {
 	c, err := s.workCaseInScope(ctx, tx, actor, action, caseID, lock, objectType, id)
 	if err == nil && c.Status == domain.StatusClosed {
-		err = domain.Errorf(domain.ErrConflict, "error.case_closed")
+		err = errCaseClosed()
 	}
 	if err == nil {
 		err = counsellingAllowed(ctx, tx, caseID)
@@ -84,6 +84,8 @@ func caseList[T any](ctx context.Context, s *Store, actor domain.Actor, perm dom
 func errStale() error { return domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version") }
 
 func errOnlyAuthor() error { return domain.Errorf(domain.ErrForbidden, "error.only_author_edits") }
+
+func errCaseClosed() error { return domain.Errorf(domain.ErrConflict, "error.case_closed") }
 
 // ---- consultations ----
 
@@ -161,11 +163,35 @@ func (s *Store) consultationInScope(ctx context.Context, q sqlx.QueryerContext, 
 	return k, c, err
 }
 
+// A new consultation takes two statements (plus BEGIN and COMMIT), each one round trip
+// (binary_parameters, see withSessionSettings): selectConsultationCase reads and locks
+// its case with everything the checks need, where openCase and casePhaseAt took three
+// statements; insertConsultation writes it and its audit event and returns it, where an
+// INSERT, the audit's INSERT and reading it back (with its case again) took four.
 const (
+	// selectConsultationCase: case $1 FOR SHARE (see lockShare), whether actor $3 leads or
+	// co-advises it, whether its founder withdrew the consent to counselling, and its
+	// phase at the end of day $2 (phaseAt; NULL for a case without history).
+	selectConsultationCase = `
+SELECT c.id, c.carrier_id, c.status, c.phase, c.lead_advisor_id, c.business_founded_on,
+       (c.lead_advisor_id = $3 OR EXISTS (SELECT 1 FROM case_co_advisors a WHERE a.case_id = c.id AND a.user_id = $3)) AS advises,
+       (` + counsellingWithdrawnOfCase + `) AS withdrawn,
+       (` + phaseAt + `) AS phase_at
+FROM cases c WHERE c.id = $1 FOR SHARE`
+	// insertConsultation writes the consultation and its audit event (consultation.create
+	// by $3, in carrier $15, request $16) and returns it as consultationColumns.
 	insertConsultation = `
-INSERT INTO consultations (id, case_id, advisor_id, date, duration_minutes, prep_minutes, mode, topics,
-    languages, interpreter, summary, next_steps, follow_up_on, phase)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`
+WITH k AS (
+    INSERT INTO consultations (id, case_id, advisor_id, date, duration_minutes, prep_minutes, mode, topics,
+        languages, interpreter, summary, next_steps, follow_up_on, phase)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+    RETURNING id, case_id, advisor_id, date, duration_minutes, prep_minutes, mode, topics, languages,
+              interpreter, summary, next_steps, follow_up_on, phase, version, created_at, updated_at
+), audited AS (
+    INSERT INTO audit_events (actor_id, action, object_type, object_id, carrier_id, case_id, request_id, outcome)
+    SELECT k.advisor_id, 'consultation.create', 'consultation', k.id, $15, k.case_id, nullif($16, ''), 'success' FROM k
+)
+SELECT * FROM k`
 	updateConsultation = `
 UPDATE consultations SET date = $2, duration_minutes = $3, prep_minutes = $4, mode = $5, topics = $6,
     languages = $7, interpreter = $8, summary = $9, next_steps = $10, follow_up_on = $11, phase = $12,
@@ -189,28 +215,45 @@ func (s *Store) CreateConsultation(ctx context.Context, actor domain.Actor, case
 	if err := domain.Validate(&in, s.Today()); err != nil {
 		return domain.Consultation{}, err
 	}
+	var created domain.Consultation
 	return create(ctx, s, actor, idem, func(tx *sqlx.Tx, id uuid.UUID) error {
-		c, err := s.openCase(ctx, tx, actor, domain.ActCaseworkWrite, caseID, lockShare, "case", caseID)
-		if err != nil {
+		var c struct {
+			workCase
+			Withdrawn bool    `db:"withdrawn"`
+			PhaseAt   *string `db:"phase_at"`
+		}
+		if err := tx.GetContext(ctx, &c, selectConsultationCase, caseID, in.Date, actor.UserID); err != nil {
+			return notFoundIfNoRows(err)
+		}
+		// the checks of openCase, in its order
+		if err := s.reach(actor, domain.ActCaseworkWrite, "case", caseID, c.CarrierID, c.Advises); err != nil {
 			return err
 		}
-		phase, err := casePhaseAt(ctx, tx, c, in.Date)
-		if err != nil {
-			return err
+		if c.Status == domain.StatusClosed {
+			return errCaseClosed()
 		}
-		if _, err := tx.ExecContext(ctx, insertConsultation, id, caseID, actor.UserID, in.Date, in.DurationMinutes,
-			in.PrepMinutes, in.Mode, pq.Array(in.Topics), pq.Array(nonNil(in.Languages)), in.Interpreter, in.Summary,
-			in.NextSteps, in.FollowUpOn, phase); err != nil {
+		if c.Withdrawn {
+			return errConsentWithdrawn()
+		}
+		phase := c.Phase // a case without history: its phase now is all we know
+		if c.PhaseAt != nil {
+			phase = *c.PhaseAt
+		}
+		var err error
+		created, err = scanConsultation(tx.QueryRowxContext(ctx, insertConsultation, id, caseID, actor.UserID, in.Date,
+			in.DurationMinutes, in.PrepMinutes, in.Mode, pq.Array(in.Topics), pq.Array(nonNil(in.Languages)), in.Interpreter,
+			in.Summary, in.NextSteps, in.FollowUpOn, phase, c.CarrierID, actor.RequestID))
+		if err != nil {
 			return fmt.Errorf("insert consultation into case %s: %w", caseID, err)
-		}
-		if err := audit(ctx, tx, actor, Event{Action: "consultation.create", ObjectType: "consultation", ObjectID: &id, CarrierID: &c.CarrierID, CaseID: &c.ID}); err != nil {
-			return err
 		}
 		if in.FollowUpOn == nil {
 			return nil
 		}
-		return addConsultationFollowUp(ctx, tx, actor, c, id, in)
+		return addConsultationFollowUp(ctx, tx, actor, c.workCase, id, in)
 	}, func(q sqlx.QueryerContext, id uuid.UUID) (domain.Consultation, error) {
+		if created.ID == id { // written just now, in this transaction
+			return created, nil
+		}
 		k, _, err := s.consultationInScope(ctx, q, actor, domain.ActCaseRead, id, "")
 		return k, err
 	})
@@ -243,7 +286,7 @@ func (s *Store) UpdateConsultation(ctx context.Context, actor domain.Actor, id u
 			return errStale()
 		}
 		if c.Status == domain.StatusClosed {
-			return domain.Errorf(domain.ErrConflict, "error.case_closed")
+			return errCaseClosed()
 		}
 		in, err := edit(k.Input())
 		keep := in.FollowUpOn
@@ -380,7 +423,7 @@ func (s *Store) UpdateNote(ctx context.Context, actor domain.Actor, id uuid.UUID
 			return errStale()
 		}
 		if c.Status == domain.StatusClosed {
-			return domain.Errorf(domain.ErrConflict, "error.case_closed")
+			return errCaseClosed()
 		}
 		in, err := edit(domain.NoteInput{Body: n.Body, Confidential: n.Confidential})
 		if err := validEdit(&in, err, s.Today()); err != nil {

@@ -155,10 +155,12 @@ func counsellingAllowed(ctx context.Context, q sqlx.QueryerContext, caseID uuid.
 		return err
 	}
 	if withdrawn {
-		return domain.Errorf(domain.ErrConflict, "error.consent_withdrawn")
+		return errConsentWithdrawn()
 	}
 	return nil
 }
+
+func errConsentWithdrawn() error { return domain.Errorf(domain.ErrConflict, "error.consent_withdrawn") }
 
 // specialCategoriesAllowed refuses to state a special category of personal data
 // (disability, foreign background, homelessness: anything but not_stated) of a founder
