@@ -139,6 +139,9 @@ type view struct {
 	Flash string
 	// Undo, when set, is a form that takes back what the previous request did.
 	Undo *undo
+	// Idle is the idle timeout of a signed-in session in seconds: the script warns
+	// before it runs out (web/static/lotse.js).
+	Idle int
 	Data any
 }
 
@@ -197,6 +200,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			v.Undo = &undo{Action: u[0], Version: u[1], Back: u[2]}
 		}
 		c.Header("Cache-Control", "no-store")
+		v.Idle = int(s.Sessions.IdleTimeout.Seconds())
 	}
 	t, err := t.Clone()
 	if err != nil {
@@ -272,7 +276,15 @@ func (s *Pages) Home(c *gin.Context) error {
 // Login is GET /login.
 func (s *Pages) Login(c *gin.Context) error {
 	httpx.SetLang(c)
-	return s.render(c, http.StatusOK, "login", "login.title", map[string]any{"Next": SafeNext(c.Query("next"))})
+	data := map[string]any{"Next": SafeNext(c.Query("next"))}
+	// after a form came without a session (kept.go): say whether its input waits
+	switch {
+	case s.HasKept(c):
+		data["Ended"] = s.T(c, "forms2.ended_kept", nil)
+	case c.Query("ended") == "1":
+		data["Ended"] = s.T(c, "forms2.ended_not_kept", nil)
+	}
+	return s.render(c, http.StatusOK, "login", "login.title", data)
 }
 
 // SafeNext accepts only absolute paths of this site as the page to return to after
