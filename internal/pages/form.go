@@ -179,11 +179,12 @@ func optUUID(p *domain.Problems, form url.Values, key string) *uuid.UUID {
 	return &id
 }
 
-// codeList splits a comma- or space-separated list of codes ("ar, de") and normalises
+// codeList reads a list of codes from several selects of one name, each value also
+// read as a comma- or space-separated list ("ar, de"), and normalises
 // the case the codes are written in (languages lower, countries upper).
 func codeList(form url.Values, key string, upper bool) []string {
 	out := []string{}
-	for _, f := range strings.FieldsFunc(form.Get(key), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+	for _, f := range strings.FieldsFunc(strings.Join(form[key], ","), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 		if upper {
 			f = strings.ToUpper(f)
 		} else {

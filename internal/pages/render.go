@@ -56,6 +56,15 @@ func New(env *httpx.Env) (*Pages, error) {
 		"deref":  derefDate,
 		// a fresh one-time token for each creating form (partial "once"; once.go)
 		"formToken": newFormToken,
+		// languages and countries by name in the page's language (names.go); replaced
+		// per request by view()
+		"language":        func(code string) string { return code },
+		"languages":       func(codes []string) string { return strings.Join(codes, ", ") },
+		"country":         func(code string) string { return code },
+		"countries":       func(codes []string) string { return strings.Join(codes, ", ") },
+		"languageChoices": func() []languageOption { return nil },
+		"countryChoices":  func() []languageOption { return nil },
+		"codeSlots":       codeSlots,
 	}
 	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
 	if err != nil {
@@ -139,6 +148,8 @@ type view struct {
 	Flash string
 	// Undo, when set, is a form that takes back what the previous request did.
 	Undo *undo
+	// Bare: no navigation and no account tools (a page to print).
+	Bare bool
 	// Idle is the idle timeout of a signed-in session in seconds: the script warns
 	// before it runs out (web/static/lotse.js).
 	Idle int
@@ -160,6 +171,10 @@ type nav struct{ Cases, Intake, Agenda, TeamAgenda, Caseload, Stats, Audit, User
 // switch links there, not to the POST-only route).
 const ctxPagePath = "lotse.page_path"
 
+// ctxBare marks a page shown without navigation and account tools (the printable case
+// summary).
+const ctxBare = "lotse.bare"
+
 // render executes a page in the request's language. Rendering goes to a buffer first,
 // so a template error becomes a clean 500 and never half a page.
 func (s *Pages) render(c *gin.Context, status int, name, titleID string, data any) error {
@@ -177,6 +192,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 	if p := c.GetString(ctxPagePath); p != "" {
 		v.Path = p
 	}
+	v.Bare = c.GetBool(ctxBare)
 	if id, ok := httpx.CurrentUser(c); ok {
 		if u, err := s.Store.User(c.Request.Context(), id); err == nil {
 			v.User = &u
@@ -193,11 +209,13 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			Users:      s.May(c, domain.ActUserManage),
 			Carriers:   s.May(c, domain.ActCarrierManage),
 		}
-		if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
-			v.Flash = s.T(c, msg, nil)
-		}
-		if u := strings.SplitN(s.Sessions.PopString(c.Request.Context(), httpx.SessUndo), "|", 3); len(u) == 3 {
-			v.Undo = &undo{Action: u[0], Version: u[1], Back: u[2]}
+		if !v.Bare { // a page to print leaves the message and the undo for the next page
+			if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
+				v.Flash = s.T(c, msg, nil)
+			}
+			if u := strings.SplitN(s.Sessions.PopString(c.Request.Context(), httpx.SessUndo), "|", 3); len(u) == 3 {
+				v.Undo = &undo{Action: u[0], Version: u[1], Back: u[2]}
+			}
 		}
 		c.Header("Cache-Control", "no-store")
 		v.Idle = int(s.Sessions.IdleTimeout.Seconds())
@@ -215,6 +233,16 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			return s.T(c, id, data)
 		},
 		"lang":  func() string { return l },
+		"language": func(code string) string {
+			return nameOr(languageName(code, uiTag(l)), code)
+		},
+		"languages": func(codes []string) string { return languageNames(codes, l) },
+		"country": func(code string) string {
+			return nameOr(countryName(code, uiTag(l)), code)
+		},
+		"countries":       func(codes []string) string { return countryNames(codes, l) },
+		"languageChoices": func() []languageOption { return languageChoices(l) },
+		"countryChoices":  func() []languageOption { return countryChoices(l) },
 		"label": func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
 		"who": func(name string) string {
 			return founderName(name, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })

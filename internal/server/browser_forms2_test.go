@@ -26,6 +26,20 @@ func (b *browser) endSession() {
 	}))
 }
 
+// focused is the id of the focused element once it is want, or after 3 s whatever it
+// is then (autofocus and the script's focus come a moment after the page's answer).
+func (b *browser) focused(want string) string {
+	b.t.Helper()
+	var got string
+	for range 30 {
+		if got = evalJS[string](b, `document.activeElement ? document.activeElement.id : ""`); got == want {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return got
+}
+
 // language switches the browser's pages to lang ("de" or "en") through the language link.
 func (b *browser) language(lang string) {
 	b.t.Helper()
@@ -85,7 +99,7 @@ func TestBrowserFormKeptAfterSessionEnded(t *testing.T) {
 			if !evalJS[bool](b, `document.querySelector("#topic-financing").checked && document.querySelector("#consultation details").open`) {
 				t.Fatal("the form is not open with its topic checked")
 			}
-			if got := evalJS[string](b, `document.activeElement.id`); got != "kept-notice" {
+			if got := b.focused("kept-notice"); got != "kept-notice" {
 				t.Errorf("focus is on %q, want the notice that the input was kept", got)
 			}
 			if consultations() != before {
@@ -178,6 +192,73 @@ func TestBrowserSessionWarning(t *testing.T) {
 			if loc := value(b, "location", chromedp.Location()); !strings.Contains(loc, "/login") {
 				t.Fatalf("after the idle timeout the agenda is at %s, want the sign-in", loc)
 			}
+		})
+	}
+}
+
+// A form with errors shows a summary at the top that has the focus and links each
+// wrong field; following a link focuses the field. After a save the message of the
+// save has the focus.
+func TestBrowserErrorSummaryAndFocus(t *testing.T) {
+	app := testenv.NewApp(t)
+	c1 := app.Carrier(t, "Gründungswerkstatt")
+	app.User(t, "aylin@x.de", domain.RoleAdvisor, c1)
+	id, _ := app.SignIn(t, "aylin@x.de").NewCase(map[string]any{"founder": testenv.Founder("Amina", "Yusuf")})
+	yesterday := domain.DayOf(time.Now()).AddDays(-1).String()
+	for _, lang := range []string{"de", "en"} {
+		t.Run(lang, func(t *testing.T) {
+			b := newBrowser(t, app)
+			b.language(lang)
+			b.signIn("aylin@x.de")
+
+			b.open("/cases/new")
+			b.set("#founded_on", "2099-01-01")
+			if st := b.submit("form.grid-form button[type=submit]"); st != 422 {
+				t.Fatalf("intake without names: status %d, want 422", st)
+			}
+			if got := b.focused("error-summary"); got != "error-summary" {
+				t.Fatalf("focus after the failed intake is on %q, want the error summary", got)
+			}
+			links := evalJS[[]string](b, `[...document.querySelectorAll("#error-summary a")].map(a => a.getAttribute("href") + " " + a.textContent)`)
+			want := []string{"#given_name", "#family_name", "#founded_on"}
+			if len(links) != len(want) {
+				t.Fatalf("summary links %q, want %d for %v", links, len(want), want)
+			}
+			for i, w := range want {
+				if !strings.HasPrefix(links[i], w+" ") {
+					t.Errorf("summary link %d is %q, want %s", i, links[i], w)
+				}
+			}
+			b.wantText("#error-summary", map[string]string{"de": "Vorname", "en": "Given name"}[lang])
+			b.shot("intake-summary-" + lang)
+			b.click("#error-summary a[href='#family_name']")
+			if got := b.focused("family_name"); got != "family_name" {
+				t.Fatalf("the summary's link focuses %q, want family_name", got)
+			}
+			b.checkA11y("intake with errors")
+
+			b.open("/cases/" + id)
+			b.click("#follow-ups summary")
+			b.fill("#fu-title", "Rückruf")
+			b.set("#fu-due", yesterday)
+			if st := b.submit("#follow-ups button[type=submit]"); st != 422 {
+				t.Fatalf("follow-up in the past: status %d, want 422", st)
+			}
+			if got := b.focused("error-summary"); got != "error-summary" {
+				t.Fatalf("focus on the case page with errors is on %q", got)
+			}
+			b.click("#error-summary a")
+			if got := b.focused("fu-due"); got != "fu-due" {
+				t.Fatalf("the summary's link focuses %q, want fu-due", got)
+			}
+			b.shot("case-summary-" + lang)
+			b.set("#fu-due", domain.DayOf(time.Now()).AddDays(3).String())
+			b.submit("#follow-ups button[type=submit]")
+			if got := b.focused("flash"); got != "flash" {
+				t.Fatalf("after saving the focus is on %q, want the message", got)
+			}
+			b.wantText("#flash", map[string]string{"de": "Wiedervorlage", "en": "ollow-up"}[lang])
+			b.shot("saved-" + lang)
 		})
 	}
 }

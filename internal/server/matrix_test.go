@@ -494,6 +494,7 @@ func (f *matrixFixture) entries() []matrixEntry {
 	entries = append(append(entries, f.oversightEntries()...), f.statsEntries()...)
 	entries = append(entries, f.sessionEntries()...)
 	entries = append(entries, f.signinEntries()...)
+	entries = append(entries, f.forms2Entries()...)
 	return append(append(append(entries, f.consentEntries()...), f.auditEntries()...), f.privacyEntries()...)
 }
 
