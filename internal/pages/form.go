@@ -241,3 +241,23 @@ func (s *Pages) withLinks(c *gin.Context, p formProblem, fields []formField) for
 	}
 	return p
 }
+
+// notStated are the codes that say "no answer": a select offers them first, so the
+// answer a founder need not give is one key press away (template function unknownFirst).
+var notStated = []string{"not_stated", "unspecified", "unknown"}
+
+// unknownFirst is codes with the "no answer" codes moved to the front, in their order.
+func unknownFirst(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if slices.Contains(notStated, c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range codes {
+		if !slices.Contains(notStated, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

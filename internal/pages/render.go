@@ -65,6 +65,7 @@ func New(env *httpx.Env) (*Pages, error) {
 		"languageChoices": func() []languageOption { return nil },
 		"countryChoices":  func() []languageOption { return nil },
 		"codeSlots":       codeSlots,
+		"unknownFirst":    unknownFirst,
 	}
 	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
 	if err != nil {
@@ -232,7 +233,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 			}
 			return s.T(c, id, data)
 		},
-		"lang":  func() string { return l },
+		"lang": func() string { return l },
 		"language": func(code string) string {
 			return nameOr(languageName(code, uiTag(l)), code)
 		},
@@ -243,7 +244,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		"countries":       func(codes []string) string { return countryNames(codes, l) },
 		"languageChoices": func() []languageOption { return languageChoices(l) },
 		"countryChoices":  func() []languageOption { return countryChoices(l) },
-		"label": func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
+		"label":           func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
 		"who": func(name string) string {
 			return founderName(name, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })
 		},
