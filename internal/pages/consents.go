@@ -63,15 +63,6 @@ func (v caseView) ConsentVals() url.Values {
 	return url.Values{"language": {"de"}}
 }
 
-// LanguageName is the name of a language code in the page's language ui ("ar" →
-// "Arabisch"); the code itself when the name is unknown.
-func (v caseView) LanguageName(code, ui string) string {
-	if n := languageName(code, uiTag(ui)); n != "" {
-		return n
-	}
-	return code
-}
-
 // ConsentLanguages are the options of the language select in the page's language ui:
 // first German, English and the founder's languages (the usual languages of a consent
 // text), then every language Lotse knows, by name.
@@ -79,7 +70,7 @@ func (v caseView) ConsentLanguages(ui string) languageOptions {
 	var o languageOptions
 	for _, code := range slices.Concat([]string{"de", "en"}, v.Case.Founder.Languages) {
 		if domain.ValidLanguage(code) && !slices.ContainsFunc(o.First, func(l languageOption) bool { return l.Code == code }) {
-			o.First = append(o.First, languageOption{code, v.LanguageName(code, ui)})
+			o.First = append(o.First, languageOption{code, nameOr(languageName(code, uiTag(ui)), code)})
 		}
 	}
 	o.All = allLanguages[uiTag(ui)]()

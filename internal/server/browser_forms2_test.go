@@ -241,7 +241,7 @@ func TestBrowserErrorSummaryAndFocus(t *testing.T) {
 			b.click("#follow-ups summary")
 			b.fill("#fu-title", "Rückruf")
 			b.set("#fu-due", yesterday)
-			if st := b.submit("#follow-ups button[type=submit]"); st != 422 {
+			if st := b.submit("#follow-ups form[action$='/follow-ups'] button[type=submit]"); st != 422 {
 				t.Fatalf("follow-up in the past: status %d, want 422", st)
 			}
 			if got := b.focused("error-summary"); got != "error-summary" {
@@ -253,7 +253,7 @@ func TestBrowserErrorSummaryAndFocus(t *testing.T) {
 			}
 			b.shot("case-summary-" + lang)
 			b.set("#fu-due", domain.DayOf(time.Now()).AddDays(3).String())
-			b.submit("#follow-ups button[type=submit]")
+			b.submit("#follow-ups form[action$='/follow-ups'] button[type=submit]")
 			if got := b.focused("flash"); got != "flash" {
 				t.Fatalf("after saving the focus is on %q, want the message", got)
 			}

@@ -7,14 +7,17 @@ document.addEventListener("DOMContentLoaded", () => {
       if (!window.confirm(form.dataset.confirm)) ev.preventDefault();
     });
   });
-  // A saved form returns to a place on the page (#timeline); browsers then skip
-  // autofocus, so the message of the save takes the focus here — without scrolling
-  // away from that place — and screen readers read it.
-  const flash = document.getElementById("flash");
-  if (flash && location.hash && location.hash !== "#flash" && document.activeElement !== flash) {
-    flash.focus({ preventScroll: true });
-  }
   sessionWarning();
+});
+// A saved form returns to a place on the page (#timeline); browsers then skip
+// autofocus, so the message of the save takes the focus here — without scrolling away
+// from that place — and screen readers read it. After loading, when the browser has
+// gone to that place (which clears the focus of an element outside it).
+window.addEventListener("load", () => {
+  const flash = document.getElementById("flash");
+  if (flash && location.hash && location.hash !== "#flash") {
+    window.setTimeout(() => flash.focus({ preventScroll: true }), 0);
+  }
 });
 
 // sessionWarning shows a notice a few minutes before the signed-in session runs out
