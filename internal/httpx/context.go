@@ -80,7 +80,6 @@ func (e *Env) StartSession(c *gin.Context, cred store.Credentials) error {
 	e.Sessions.Put(ctx, SessEpoch, cred.SessionEpoch)
 	SetUser(c, cred.ID)
 	e.dropKeptOf(c, cred.ID) // kept input is its owner's alone (kept.go)
-	e.setKeptOwner(c, cred.ID)
 	return e.recordSession(c, cred.ID, previous)
 }
 

@@ -24,11 +24,13 @@ import (
 // signed in on this browser and is shown to that account only:
 //
 //   - The session cookie cannot say who that was: scs gives it the idle timeout as its
-//     Max-Age, so the browser has dropped it when the form comes. At sign-in Lotse
-//     therefore sets a second cookie, KeptOwnerCookie, holding the account's id (not a
-//     secret, and it authenticates nothing: it only names whose kept input a later
-//     sign-in on this browser may see). Signing out deletes it, so after a deliberate
-//     sign-out nothing is kept.
+//     Max-Age, so the browser has dropped it when the form comes. Every page shown to a
+//     signed-in person therefore names them in a second cookie, KeptOwnerCookie (set
+//     when it does not name them yet): the account's id, not a secret, and it
+//     authenticates nothing — it only names whose kept input a later sign-in on this
+//     browser may see. Signing out deletes it, so after a deliberate sign-out nothing
+//     is kept. (Pages, not the sign-in, set it: a form is always sent from a page, and
+//     the sign-in's answer carries the session cookie alone.)
 //   - The input is kept on the server, in the new (anonymous) session, never in the
 //     sign-in page: hidden fields there would put the text into the page of whoever
 //     comes next. It expires after KeptFor, is shown once, and a sign-in as any other
@@ -79,6 +81,14 @@ func (e *Env) setKeptOwner(c *gin.Context, user uuid.UUID) {
 		ck.Value, ck.MaxAge = "", -1
 	}
 	http.SetCookie(c.Writer, ck)
+}
+
+// NameKeptOwner names user as the owner of input this browser may send after the
+// session ended, unless the cookie names them already.
+func (e *Env) NameKeptOwner(c *gin.Context, user uuid.UUID) {
+	if e.KeptOwner(c) != user {
+		e.setKeptOwner(c, user)
+	}
 }
 
 // KeptOwner is the account whose session this browser had (uuid.Nil when unknown).

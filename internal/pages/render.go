@@ -220,6 +220,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		}
 		c.Header("Cache-Control", "no-store")
 		v.Idle = int(s.Sessions.IdleTimeout.Seconds())
+		s.NameKeptOwner(c, id) // whose input a form sent after the session ended is (kept.go)
 	}
 	t, err := t.Clone()
 	if err != nil {
