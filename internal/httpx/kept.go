@@ -56,10 +56,9 @@ const keptOwnerAge = 13 * time.Hour
 type KeptForm struct {
 	Owner uuid.UUID `json:"owner"`
 	// Page is the page the form is on (its path); Form names the form on that page
-	// (the case page has many), Anchor where the page scrolls to.
+	// (the case page has many).
 	Page   string     `json:"page"`
 	Form   string     `json:"form"`
-	Anchor string     `json:"anchor"`
 	Values url.Values `json:"values"`
 	Until  time.Time  `json:"until"`
 }

@@ -13,23 +13,23 @@ import (
 )
 
 // keptForms are the page forms whose input is kept when they come after the session
-// ended (httpx/kept.go): route pattern → the form's name on its page and the anchor
-// the page opens at. The page is the case page (/cases/:id) unless named.
-var keptForms = map[string]struct{ page, form, anchor string }{
+// ended (httpx/kept.go): route pattern → the form's name on its page (edit forms add
+// the entry's id). The page is the case page (/cases/:id) unless named.
+var keptForms = map[string]struct{ page, form string }{
 	"/cases/new":                    {page: "/cases/new"},
-	"/cases/:id/phase":              {form: "phase", anchor: "phase"},
-	"/cases/:id/close":              {form: "close", anchor: "status"},
-	"/cases/:id/business":           {form: "business", anchor: "business"},
-	"/cases/:id/advisors":           {form: "assign", anchor: "advisors"},
-	"/cases/:id/consultations":      {form: "consultation", anchor: "consultation"},
-	"/cases/:id/notes":              {form: "note", anchor: "notes"},
-	"/cases/:id/milestones":         {form: "milestone", anchor: "milestones"},
-	"/cases/:id/follow-ups":         {form: "follow_up", anchor: "follow-ups"},
-	"/cases/:id/consents":           {form: "consent", anchor: "consents"},
-	"/cases/:id/erase":              {form: "erase", anchor: "privacy"},
-	"/cases/:id/consultations/:cid": {form: "consultation:", anchor: "tl-consultation-"},
-	"/cases/:id/notes/:nid":         {form: "note:", anchor: "tl-note-"},
-	"/cases/:id/milestones/:mid":    {form: "milestone:", anchor: "tl-milestone-"},
+	"/cases/:id/phase":              {form: "phase"},
+	"/cases/:id/close":              {form: "close"},
+	"/cases/:id/business":           {form: "business"},
+	"/cases/:id/advisors":           {form: "assign"},
+	"/cases/:id/consultations":      {form: "consultation"},
+	"/cases/:id/notes":              {form: "note"},
+	"/cases/:id/milestones":         {form: "milestone"},
+	"/cases/:id/follow-ups":         {form: "follow_up"},
+	"/cases/:id/consents":           {form: "consent"},
+	"/cases/:id/erase":              {form: "erase"},
+	"/cases/:id/consultations/:cid": {form: "consultation:"},
+	"/cases/:id/notes/:nid":         {form: "note:"},
+	"/cases/:id/milestones/:mid":    {form: "milestone:"},
 }
 
 // SessionEnded answers a page form that came without a session: it keeps the input
@@ -58,7 +58,7 @@ func (s *Pages) keepForm(c *gin.Context) string {
 	if !ok {
 		return next
 	}
-	k := httpx.KeptForm{Owner: s.KeptOwner(c), Page: kf.page, Form: kf.form, Anchor: kf.anchor}
+	k := httpx.KeptForm{Owner: s.KeptOwner(c), Page: kf.page, Form: kf.form}
 	if k.Page == "" {
 		id, err := uuid.Parse(c.Param("id"))
 		if err != nil {
@@ -66,15 +66,18 @@ func (s *Pages) keepForm(c *gin.Context) string {
 		}
 		k.Page = "/cases/" + id.String()
 	}
-	for _, p := range c.Params { // an edit form: its name and anchor end with the entry's id
+	for _, p := range c.Params { // an edit form: its name ends with the entry's id
 		if p.Key != "id" && strings.HasSuffix(k.Form, ":") {
 			k.Form += p.Value
-			k.Anchor += p.Value
 		}
 	}
-	// no fragment: the page's notice takes the focus (autofocus), which an address
-	// naming a place on the page would prevent
+	// No fragment: the page's notice takes the focus (autofocus), which an address
+	// naming a place on the page would prevent. An edit form on an older page of the
+	// timeline returns to that page, where its entry is.
 	next = k.Page
+	if before := c.Query("before"); before != "" {
+		next += "?before=" + url.QueryEscape(before)
+	}
 	if err := httpx.ScreenForm(c.Request); err != nil || k.Owner == uuid.Nil {
 		return next
 	}
