@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"html/template"
 	"net/url"
 	"slices"
 	"strings"
@@ -149,11 +150,41 @@ func codeSlots(form url.Values, key string, least, most int) []string {
 // edit form per consultation; each offering every language would make the case page
 // hundreds of kilobytes. The form of a new consultation offers every language.
 func (v caseView) UsualLanguages(ui string, chosen []string) []languageOption {
-	var codes []string
-	for _, c := range slices.Concat(v.Case.Founder.Languages, []string{"de", "en"}, strings.FieldsFunc(strings.Join(chosen, ","), func(r rune) bool { return r == ',' || r == ' ' })) {
-		if domain.ValidLanguage(c) && !slices.Contains(codes, c) {
-			codes = append(codes, c)
+	codes := slices.Concat(v.Case.Founder.Languages, []string{"de", "en"}, strings.FieldsFunc(strings.Join(chosen, ","), func(r rune) bool { return r == ',' || r == ' ' }))
+	var out []languageOption
+	for _, o := range languageChoices(ui) { // sorted by name already
+		if slices.Contains(codes, o.Code) {
+			out = append(out, o)
 		}
 	}
-	return sortedOptions(codes, languageName, uiTag(ui))
+	return out
+}
+
+// optionsCache holds the <option> list of every language or country in a page
+// language, escaped once: rendered through the template, the two hundred options of
+// each select cost thousands of allocations per page.
+var optionsCache sync.Map // "language|de" → HTML
+
+// choiceOptions are the options of a language or country select (kind "language" or
+// "country") in ui, with selected marked.
+func choiceOptions(kind, ui, selected string) template.HTML {
+	key := kind + "|" + ui
+	v, ok := optionsCache.Load(key)
+	if !ok {
+		opts := languageChoices(ui)
+		if kind == "country" {
+			opts = countryChoices(ui)
+		}
+		var b strings.Builder
+		for _, o := range opts {
+			b.WriteString(`<option value="` + template.HTMLEscapeString(o.Code) + `">` + template.HTMLEscapeString(o.Name) + `</option>`)
+		}
+		v, _ = optionsCache.LoadOrStore(key, b.String())
+	}
+	html := v.(string)
+	if selected != "" {
+		at := `<option value="` + template.HTMLEscapeString(selected) + `"`
+		html = strings.Replace(html, at+">", at+" selected>", 1)
+	}
+	return template.HTML(html) //nolint:gosec // codes and CLDR names, each escaped above
 }

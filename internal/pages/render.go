@@ -58,14 +58,13 @@ func New(env *httpx.Env) (*Pages, error) {
 		"formToken": newFormToken,
 		// languages and countries by name in the page's language (names.go); replaced
 		// per request by view()
-		"language":        func(code string) string { return code },
-		"languages":       func(codes []string) string { return strings.Join(codes, ", ") },
-		"country":         func(code string) string { return code },
-		"countries":       func(codes []string) string { return strings.Join(codes, ", ") },
-		"languageChoices": func() []languageOption { return nil },
-		"countryChoices":  func() []languageOption { return nil },
-		"codeSlots":       codeSlots,
-		"unknownFirst":    unknownFirst,
+		"language":     func(code string) string { return code },
+		"languages":    func(codes []string) string { return strings.Join(codes, ", ") },
+		"country":      func(code string) string { return code },
+		"countries":    func(codes []string) string { return strings.Join(codes, ", ") },
+		"codeSlots":    codeSlots,
+		"options":      func(kind, selected string) template.HTML { return "" },
+		"unknownFirst": unknownFirst,
 	}
 	layout, err := fs.ReadFile(web.Templates, "templates/layout.html")
 	if err != nil {
@@ -242,10 +241,9 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		"country": func(code string) string {
 			return nameOr(countryName(code, uiTag(l)), code)
 		},
-		"countries":       func(codes []string) string { return countryNames(codes, l) },
-		"languageChoices": func() []languageOption { return languageChoices(l) },
-		"countryChoices":  func() []languageOption { return countryChoices(l) },
-		"label":           func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
+		"countries": func(codes []string) string { return countryNames(codes, l) },
+		"options":   func(kind, selected string) template.HTML { return choiceOptions(kind, l, selected) },
+		"label":     func(kind, code string) string { return s.T(c, kind+"."+code, nil) },
 		"who": func(name string) string {
 			return founderName(name, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })
 		},
