@@ -79,6 +79,7 @@ func (e *Env) StartSession(c *gin.Context, cred store.Credentials) error {
 	e.Sessions.Put(ctx, SessUser, cred.ID.String())
 	e.Sessions.Put(ctx, SessEpoch, cred.SessionEpoch)
 	SetUser(c, cred.ID)
+	e.dropKeptOf(c, cred.ID) // kept input is its owner's alone (kept.go)
 	return e.recordSession(c, cred.ID, previous)
 }
 
@@ -91,6 +92,7 @@ func (e *Env) SignOut(c *gin.Context) error {
 	if err := e.Store.ForgetSession(ctx, e.Sessions.Token(ctx)); err != nil {
 		return err
 	}
+	e.setKeptOwner(c, uuid.Nil) // after a deliberate sign-out nothing typed here is kept
 	return e.Sessions.Destroy(ctx)
 }
 

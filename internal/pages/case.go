@@ -35,6 +35,9 @@ func (s *Pages) Case(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if k, ok := s.TakeKept(c, "/cases/"+id.String()); ok { // sent after the session ended (kept.go)
+		return s.renderCase(c, http.StatusOK, id, k.Form, k.Values, s.keptProblem(c))
+	}
 	return s.renderCase(c, http.StatusOK, id, "", nil, formProblem{})
 }
 
@@ -47,6 +50,15 @@ func (s *Pages) renderCase(c *gin.Context, status int, id uuid.UUID, form string
 		return err
 	}
 	user, _ := httpx.CurrentUser(c)
+	advisor := ""
+	if len(f.Advisors) > 0 {
+		advisor = f.Advisors[0].ID.String()
+	}
+	fs := caseFields(form, advisor)
+	p = s.withLinks(c, p, fs)
+	if p.Notice != "" && len(fs) > 0 {
+		p.NoticeLink = fs[0].ID
+	}
 	v := caseView{CaseFile: f, Form: form, Values: values, Problem: p, Catalog: domain.Catalogue, Today: s.Store.Today(), user: user}
 	c.Set(ctxPagePath, "/cases/"+id.String())
 	name := founderName(f.Case.Founder.GivenName+" "+f.Case.Founder.FamilyName, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })

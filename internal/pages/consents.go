@@ -3,13 +3,9 @@ package pages
 import (
 	"net/url"
 	"slices"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
-	"golang.org/x/text/collate"
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
@@ -67,21 +63,6 @@ func (v caseView) ConsentVals() url.Values {
 	return url.Values{"language": {"de"}}
 }
 
-// LanguageName is the name of a language code in the page's language ui ("ar" →
-// "Arabisch"); the code itself when the name is unknown.
-func (v caseView) LanguageName(code, ui string) string {
-	if n := languageName(code, uiTag(ui)); n != "" {
-		return n
-	}
-	return code
-}
-
-// languageOption is one option of a language select.
-type languageOption struct{ Code, Name string }
-
-// languageOptions are the options of a language select: the likely ones first, then all.
-type languageOptions struct{ First, All []languageOption }
-
 // ConsentLanguages are the options of the language select in the page's language ui:
 // first German, English and the founder's languages (the usual languages of a consent
 // text), then every language Lotse knows, by name.
@@ -89,45 +70,9 @@ func (v caseView) ConsentLanguages(ui string) languageOptions {
 	var o languageOptions
 	for _, code := range slices.Concat([]string{"de", "en"}, v.Case.Founder.Languages) {
 		if domain.ValidLanguage(code) && !slices.ContainsFunc(o.First, func(l languageOption) bool { return l.Code == code }) {
-			o.First = append(o.First, languageOption{code, v.LanguageName(code, ui)})
+			o.First = append(o.First, languageOption{code, nameOr(languageName(code, uiTag(ui)), code)})
 		}
 	}
 	o.All = allLanguages[uiTag(ui)]()
 	return o
-}
-
-func uiTag(ui string) language.Tag {
-	if ui == "en" {
-		return language.English
-	}
-	return language.German
-}
-
-func languageName(code string, ui language.Tag) string {
-	t, err := language.Parse(code)
-	if err != nil {
-		return ""
-	}
-	return display.Languages(ui).Name(t)
-}
-
-// allLanguages are every known language with its name, sorted by name the way the
-// language ui sorts (umlauts where a reader expects them); built once per language.
-var allLanguages = map[language.Tag]func() []languageOption{
-	language.German:  sync.OnceValue(func() []languageOption { return sortedLanguages(language.German) }),
-	language.English: sync.OnceValue(func() []languageOption { return sortedLanguages(language.English) }),
-}
-
-func sortedLanguages(ui language.Tag) []languageOption {
-	var out []languageOption
-	for _, code := range domain.LanguageCodes() {
-		name := languageName(code, ui)
-		if name == "" {
-			name = code
-		}
-		out = append(out, languageOption{code, name})
-	}
-	coll := collate.New(ui)
-	slices.SortStableFunc(out, func(a, b languageOption) int { return coll.CompareString(a.Name, b.Name) })
-	return out
 }

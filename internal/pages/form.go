@@ -2,6 +2,7 @@ package pages
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -74,6 +75,12 @@ type formProblem struct {
 	Status int
 	Alert  string
 	Fields map[string]string
+	// Notice is a message that is no error: the form holds input kept after the
+	// session ended (kept.go). NoticeLink is the form's first field.
+	Notice     string
+	NoticeLink string
+	// Links is the error summary: each wrong field with a link to it.
+	Links []fieldLink
 }
 
 // formProblemOf turns an error the person can fix (invalid input, stale version, a
@@ -172,11 +179,12 @@ func optUUID(p *domain.Problems, form url.Values, key string) *uuid.UUID {
 	return &id
 }
 
-// codeList splits a comma- or space-separated list of codes ("ar, de") and normalises
+// codeList reads a list of codes from several selects of one name, each value also
+// read as a comma- or space-separated list ("ar, de"), and normalises
 // the case the codes are written in (languages lower, countries upper).
 func codeList(form url.Values, key string, upper bool) []string {
 	out := []string{}
-	for _, f := range strings.FieldsFunc(form.Get(key), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
+	for _, f := range strings.FieldsFunc(strings.Join(form[key], ","), func(r rune) bool { return r == ',' || r == ' ' || r == ';' }) {
 		if upper {
 			f = strings.ToUpper(f)
 		} else {
@@ -197,4 +205,59 @@ func formVersion(form url.Values) (int, error) {
 		return 0, domain.Errorf(domain.ErrPreconditionFailed, "error.stale_version")
 	}
 	return v, nil
+}
+
+// The error summary (WCAG 3.3.1, as BITV asks): a form that comes back with errors
+// lists each wrong field at the top of the page, each entry a link to its field
+// (href="#id": following it focuses the field), and the summary takes the focus when
+// the page loads (autofocus, no script needed). Pages name their fields in the order of
+// the form with formField; a field the table does not know still gets its entry, linked
+// to the form's first field.
+
+// formField is a field of a form: its name (the API's field path), the id of its input
+// and the message id of its label.
+type formField struct{ Name, ID, Label string }
+
+// fieldLink is one entry of an error summary.
+type fieldLink struct{ ID, Label, Message string }
+
+// withLinks fills p.Links from p.Fields in the order of fields.
+func (s *Pages) withLinks(c *gin.Context, p formProblem, fields []formField) formProblem {
+	if len(p.Fields) == 0 || len(fields) == 0 {
+		return p
+	}
+	seen := map[string]bool{}
+	for _, f := range fields {
+		if msg, ok := p.Fields[f.Name]; ok && !seen[f.Name] {
+			seen[f.Name] = true
+			p.Links = append(p.Links, fieldLink{ID: f.ID, Label: s.T(c, f.Label, nil), Message: msg})
+		}
+	}
+	names := slices.Sorted(maps.Keys(p.Fields))
+	for _, name := range names {
+		if !seen[name] {
+			p.Links = append(p.Links, fieldLink{ID: fields[0].ID, Message: p.Fields[name]})
+		}
+	}
+	return p
+}
+
+// notStated are the codes that say "no answer": a select offers them first, so the
+// answer a founder need not give is one key press away (template function unknownFirst).
+var notStated = []string{"not_stated", "unspecified", "unknown"}
+
+// unknownFirst is codes with the "no answer" codes moved to the front, in their order.
+func unknownFirst(codes []string) []string {
+	out := make([]string, 0, len(codes))
+	for _, c := range codes {
+		if slices.Contains(notStated, c) {
+			out = append(out, c)
+		}
+	}
+	for _, c := range codes {
+		if !slices.Contains(notStated, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -36,6 +36,9 @@ type carrierAdvisors struct {
 // pageIntake shows the empty intake form with the "unknown / not stated" defaults.
 func (s *Pages) Intake(c *gin.Context) error {
 	httpx.SetLang(c)
+	if k, ok := s.TakeKept(c, "/cases/new"); ok { // sent after the session ended (kept.go)
+		return s.renderIntake(c, http.StatusOK, k.Values, s.keptProblem(c))
+	}
 	d := domain.DefaultFounderData()
 	form := url.Values{
 		"founder.gender": {d.Gender}, "founder.german_level": {d.GermanLevel},
@@ -51,6 +54,10 @@ func (s *Pages) renderIntake(c *gin.Context, status int, form url.Values, p form
 	all, err := s.Store.Carriers(c.Request.Context())
 	if err != nil {
 		return err
+	}
+	p = s.withLinks(c, p, intakeFields)
+	if p.Notice != "" {
+		p.NoticeLink = intakeFields[0].ID
 	}
 	v := intakeView{Form: form, Problem: p, Catalog: domain.Catalogue, MaxYear: s.Store.Today().Year(), Candidates: candidates}
 	var mine []domain.Carrier

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/google/uuid"
 	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 
 	"github.com/iq-migrantenoekonomie/lotse/internal/domain"
 	"github.com/iq-migrantenoekonomie/lotse/internal/httpx"
@@ -114,16 +113,12 @@ func exportValue(f domain.ExportField, lang language.Tag, t func(string) string)
 	word := func(s string) string {
 		switch {
 		case f.Column == "languages" || f.Column == "language":
-			if tag, err := language.Parse(s); err == nil {
-				if n := display.Tags(lang).Name(tag); n != "" {
-					return n
-				}
+			if n := languageName(s, lang); n != "" {
+				return n
 			}
 		case f.Column == "nationalities" || f.Column == "country_of_birth":
-			if r, err := language.ParseRegion(s); err == nil {
-				if n := display.Regions(lang).Name(r); n != "" {
-					return n
-				}
+			if n := countryName(s, lang); n != "" {
+				return n
 			}
 		case f.Column == "outcome":
 			if s == "success" {

@@ -115,6 +115,14 @@ func templateFuncs(tr *translator) template.FuncMap {
 		"deref":  derefDate,
 		// a fresh one-time token for each creating form (partial "once"; once.go)
 		"formToken": newFormToken,
+		// languages and countries by name in the page's language (names.go)
+		"language":     func(code string) string { return nameOr(languageName(code, uiTag(tr.lang)), code) },
+		"languages":    func(codes []string) string { return languageNames(codes, tr.lang) },
+		"country":      func(code string) string { return nameOr(countryName(code, uiTag(tr.lang)), code) },
+		"countries":    func(codes []string) string { return countryNames(codes, tr.lang) },
+		"options":      func(kind, selected string) template.HTML { return choiceOptions(kind, tr.lang, selected) },
+		"codeSlots":    codeSlots,
+		"unknownFirst": unknownFirst,
 	}
 }
 
@@ -202,6 +210,11 @@ type view struct {
 	Flash string
 	// Undo, when set, is a form that takes back what the previous request did.
 	Undo *undo
+	// Bare: no navigation and no account tools (a page to print).
+	Bare bool
+	// Idle is the idle timeout of a signed-in session in seconds: the script warns
+	// before it runs out (web/static/lotse.js).
+	Idle int
 	Data any
 }
 
@@ -220,6 +233,10 @@ type nav struct{ Cases, Intake, Agenda, TeamAgenda, Caseload, Stats, Audit, User
 // switch links there, not to the POST-only route).
 const ctxPagePath = "lotse.page_path"
 
+// ctxBare marks a page shown without navigation and account tools (the printable case
+// summary).
+const ctxBare = "lotse.bare"
+
 // render executes a page in the request's language. Rendering goes to a buffer first,
 // so a template error becomes a clean 500 and never half a page.
 func (s *Pages) render(c *gin.Context, status int, name, titleID string, data any) error {
@@ -237,6 +254,7 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 	if p := c.GetString(ctxPagePath); p != "" {
 		v.Path = p
 	}
+	v.Bare = c.GetBool(ctxBare)
 	if id, ok := httpx.CurrentUser(c); ok {
 		if u, err := s.Store.User(c.Request.Context(), id); err == nil {
 			v.User = &u
@@ -256,13 +274,17 @@ func (s *Pages) renderTitled(c *gin.Context, status int, name, title string, dat
 		if v.User != nil && v.User.MustChangePassword { // nothing but the change is reachable
 			v.Nav = nav{}
 		}
-		if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
-			v.Flash = s.T(c, msg, nil)
-		}
-		if u := strings.SplitN(s.Sessions.PopString(c.Request.Context(), httpx.SessUndo), "|", 3); len(u) == 3 {
-			v.Undo = &undo{Action: u[0], Version: u[1], Back: u[2]}
+		if !v.Bare { // a page to print leaves the message and the undo for the next page
+			if msg := s.Sessions.PopString(c.Request.Context(), httpx.SessFlash); msg != "" {
+				v.Flash = s.T(c, msg, nil)
+			}
+			if u := strings.SplitN(s.Sessions.PopString(c.Request.Context(), httpx.SessUndo), "|", 3); len(u) == 3 {
+				v.Undo = &undo{Action: u[0], Version: u[1], Back: u[2]}
+			}
 		}
 		c.Header("Cache-Control", "no-store")
+		v.Idle = int(s.Sessions.IdleTimeout.Seconds())
+		s.NameKeptOwner(c, id) // whose input a form sent after the session ended is (kept.go)
 	}
 	buf := pageBuffers.Get().(*bytes.Buffer)
 	defer func() { buf.Reset(); pageBuffers.Put(buf) }()
@@ -326,7 +348,15 @@ func (s *Pages) Home(c *gin.Context) error {
 // Login is GET /login.
 func (s *Pages) Login(c *gin.Context) error {
 	httpx.SetLang(c)
-	return s.render(c, http.StatusOK, "login", "login.title", map[string]any{"Next": SafeNext(c.Query("next"))})
+	data := map[string]any{"Next": SafeNext(c.Query("next"))}
+	// after a form came without a session (kept.go): say whether its input waits
+	switch {
+	case s.HasKept(c):
+		data["Ended"] = s.T(c, "forms2.ended_kept", nil)
+	case c.Query("ended") == "1":
+		data["Ended"] = s.T(c, "forms2.ended_not_kept", nil)
+	}
+	return s.render(c, http.StatusOK, "login", "login.title", data)
 }
 
 // SafeNext accepts only absolute paths of this site as the page to return to after

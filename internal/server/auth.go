@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/url"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -108,8 +107,8 @@ func (s *Server) guard(r route) gin.HandlerFunc {
 		user, ok := httpx.CurrentUser(c)
 		if !ok {
 			if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
-				c.Redirect(303, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
-				c.Abort()
+				// to the sign-in; a form sent after the session ended keeps its input
+				s.pages.SessionEnded(c)
 				return
 			}
 			s.fail(c, domain.Errorf(domain.ErrUnauthorized, "error.unauthorized"))

@@ -52,7 +52,7 @@ func withToken(form url.Values, tok string) url.Values {
 	return out
 }
 
-var flashNotice = regexp.MustCompile(`<p class="notice" role="status">(.*?)</p>`)
+var flashNotice = regexp.MustCompile(`<p [^>]*class="notice" role="status"[^>]*>(.*?)</p>`)
 
 // flashAt GETs the page a form redirected to and returns the message it shows.
 func flashAt(t *testing.T, cl *testenv.Client, loc string) string {

@@ -496,6 +496,7 @@ func (f *matrixFixture) entries() []matrixEntry {
 	entries = append(entries, f.signinEntries()...)
 	entries = append(entries, f.accountEntries()...)
 	entries = append(entries, f.founderEntries()...)
+	entries = append(entries, f.forms2Entries()...)
 	return append(append(append(entries, f.consentEntries()...), f.auditEntries()...), f.privacyEntries()...)
 }
 

@@ -186,6 +186,7 @@ func (s *Server) routeTable(a *api.API, p *pages.Pages) []route {
 		{get, "/cases/new", caseCreate, p.Intake, limits{}},
 		{post, "/cases/new", caseCreate, p.IntakeSubmit, limits{}},
 		{get, "/cases/:id", caseRead, p.Case, limits{}},
+		{get, "/cases/:id/summary", caseRead, p.CaseSummary, limits{}},
 		{post, "/cases/:id/phase", caseUpdate, p.ChangePhase, limits{}},
 		{post, "/cases/:id/close", caseUpdate, p.CloseCase, limits{}},
 		{post, "/cases/:id/reopen", caseUpdate, p.ReopenCase, limits{}},

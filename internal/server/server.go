@@ -50,6 +50,9 @@ type Config struct {
 	SessionCleanup time.Duration
 	// MinimumCell is the small-cell threshold of statistics (0: 5; never below 3).
 	MinimumCell int
+	// IdleTimeout ends a session after this long without a request (0: 30 minutes;
+	// tests shorten it).
+	IdleTimeout time.Duration
 	// MetricsPublic serves /metrics on the main listener too (LOTSE_METRICS_PUBLIC);
 	// otherwise it answers 404 there and only MetricsHandler serves the metrics.
 	MetricsPublic bool
@@ -105,6 +108,9 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	sessions.Store = httpx.NewQuietSessions(s.sessionRows, sessions.Codec, time.Minute)
 	sessions.Lifetime = 12 * time.Hour
 	sessions.IdleTimeout = 30 * time.Minute
+	if cfg.IdleTimeout > 0 {
+		sessions.IdleTimeout = cfg.IdleTimeout
+	}
 	sessions.Cookie.Name = "lotse_session"
 	if cfg.SecureCookies {
 		// __Host-: browsers accept the cookie only from a secure origin, for Path=/ and
