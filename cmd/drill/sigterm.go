@@ -19,6 +19,17 @@ import (
 // connection is refused), no request may be dropped (a connection that carried it
 // closed without a whole answer, or one the client had to send again), every slow
 // request gets its answer, and the process ends cleanly.
+//
+// The clients follow readiness as the load balancer in front of them would: once
+// /readyz has failed they open no new connection to this instance (they go elsewhere)
+// and finish on the connections they have. A client that dials in the last instant
+// before the listener closes would otherwise land in the kernel's accept queue and be
+// reset with it — a race no server can close, which is what the balancer is for.
+// errElsewhere is a request a client sends to another instance: this one is not ready.
+var errElsewhere = errors.New("not ready: sent elsewhere")
+
+var dialer = &net.Dialer{Timeout: 5 * time.Second}
+
 func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 	pg, err := e.newCluster(ctx, "primary", "")
 	if err != nil {
@@ -49,6 +60,8 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 		mu                    sync.Mutex
 		sigterm               time.Time
 		answered, dropped     int
+		elsewhere             int
+		answeredAfter         int // after SIGTERM, on connections opened before readiness failed
 		refusedEarly, refused int
 		firstRefusal          time.Duration = -1
 		notReady              time.Duration = -1
@@ -72,9 +85,14 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 		switch {
 		case err == nil && conns <= 1:
 			answered++
+			if at >= 0 {
+				answeredAfter++
+			}
 			if kind == "slow" {
 				slowAnswered++
 			}
+		case errors.Is(err, errElsewhere):
+			elsewhere++
 		case err != nil && errors.As(err, &op) && op.Op == "dial":
 			refused++
 			if at >= 0 && firstRefusal < 0 {
@@ -88,7 +106,7 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 			drops = append(drops, fmt.Sprintf("%s at %s: %v (connections %d)", kind, ms(at), err, conns))
 		}
 	}
-	send := func(t *http.Transport, kind, method, path string, body io.Reader) {
+	send := func(t *http.Transport, kind, method, path string, body io.Reader) error {
 		conns := 0
 		trace := &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { conns++ }}
 		req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), method, in.url(path), body)
@@ -102,6 +120,7 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 			res.Body.Close()
 		}
 		record(kind, conns, err)
+		return err
 	}
 
 	stop := make(chan struct{})
@@ -135,17 +154,29 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			t := &http.Transport{MaxIdleConnsPerHost: 1}
+			t := &http.Transport{MaxIdleConnsPerHost: 1, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				mu.Lock()
+				out := notReady >= 0
+				mu.Unlock()
+				if out {
+					return nil, errElsewhere
+				}
+				return dialer.DialContext(ctx, network, addr)
+			}}
 			for {
 				select {
 				case <-stop:
 					return
 				default:
 				}
+				var err error
 				if i%2 == 0 {
-					send(t, "loop", "GET", "/api/v1/me", nil)
+					err = send(t, "loop", "GET", "/api/v1/me", nil)
 				} else {
-					send(t, "loop", "POST", "/api/v1/session", strings.NewReader(`{"email":1}`))
+					err = send(t, "loop", "POST", "/api/v1/session", strings.NewReader(`{"email":1}`))
+				}
+				if errors.Is(err, errElsewhere) {
+					return // this client works with another instance now
 				}
 			}
 		}()
@@ -181,7 +212,15 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 		go slow(after)
 	}
 
-	time.Sleep(800 * time.Millisecond)
+	// Traffic first: at least 100 answers (or 10 s) before the signal.
+	for warm := time.Now(); time.Since(warm) < 10*time.Second; time.Sleep(20 * time.Millisecond) {
+		mu.Lock()
+		n := answered
+		mu.Unlock()
+		if n >= 100 && time.Since(warm) >= 800*time.Millisecond {
+			break
+		}
+	}
 	mu.Lock()
 	sigterm = time.Now()
 	mu.Unlock()
@@ -206,8 +245,8 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 	return []result{
 		{"sigterm", fmt.Sprintf("readiness failed after %s, first refusal after %s (drain %s)", ms(notReady), ms(firstRefusal), drain),
 			"readiness fails first; no refusal within the drain", readyFirst},
-		{"sigterm", fmt.Sprintf("%d answered, %d dropped, %d/4 slow answered", answered, dropped, slowAnswered),
-			"nothing dropped, every slow request answered", dropped == 0 && slowAnswered == 4 && answered > 100},
+		{"sigterm", fmt.Sprintf("%d answered (%d after the signal), %d dropped, %d/4 slow answered, %d/6 clients moved elsewhere once not ready", answered, answeredAfter, dropped, slowAnswered, elsewhere),
+			"nothing dropped, every slow request answered", dropped == 0 && slowAnswered == 4 && answered > 100 && answeredAfter >= 6},
 		{"sigterm", fmt.Sprintf("exited %v after %s", exitErr, ms(exitAfter)),
 			"clean exit after the drain", exited && exitErr == nil},
 	}, nil
