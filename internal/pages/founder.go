@@ -46,6 +46,13 @@ func (s *Pages) renderFounder(c *gin.Context, status int, id uuid.UUID, form str
 	if err != nil {
 		return err
 	}
+	switch form { // the error summary links to the wrong fields
+	case "edit":
+		p = s.withLinks(c, p, intakeFields) // the founder's fields carry the intake's ids
+	case "case":
+		p = s.withLinks(c, p, fields("business.idea nc-idea field.idea", "business.sector nc-sector field.sector",
+			"phase nc-phase field.phase", "lead_advisor_id nc-lead field.lead_advisor"))
+	}
 	v := founderView{FounderFile: f, Form: form, Values: values, Problem: p, Catalog: domain.Catalogue, MaxYear: s.Store.Today().Year()}
 	c.Set(ctxPagePath, "/founders/"+id.String())
 	name := founderName(f.Founder.GivenName+" "+f.Founder.FamilyName, func() string { return s.T(c, "erasure.pseudonymised_name", nil) })

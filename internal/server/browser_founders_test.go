@@ -68,6 +68,13 @@ func TestBrowserFounderKeptOnce(t *testing.T) {
 	if v := evalJS[string](b, `document.querySelector("#city").value`); v != "Essen-Rüttenscheid" {
 		t.Fatalf("the city typed is gone: %q", v)
 	}
+	// the error summary links the wrong field, and languages are chosen by name
+	if n := evalJS[int](b, `document.querySelectorAll('#error-summary a[href="#postcode"]').length`); n != 1 {
+		t.Fatalf("the error summary links the postcode %d times, want once", n)
+	}
+	if name := evalJS[string](b, `[...document.querySelectorAll("#languages option")].find(o => o.value == "tr").textContent`); name != "Türkisch" {
+		t.Fatalf("the language option tr reads %q, want Türkisch", name)
+	}
 	b.shot("founder-edit-invalid")
 	b.fill("#postcode", "45130")
 	if st := b.submit("#edit button[type=submit]"); st != http.StatusOK {
