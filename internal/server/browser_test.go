@@ -220,7 +220,9 @@ func TestBrowserAdministratorCreatesAnAccountThatCanSignIn(t *testing.T) {
 	}
 	b.fill("#user-password", "Lotsen-Passwort-2026")
 	b.set("#user-carrier", evalJS[string](b, `document.querySelector("#user-carrier option:nth-child(2)").value`))
-	b.fill("#user-languages", "uk, ru, de")
+	b.set("#user-languages", "uk")
+	b.set("#user-languages-2", "ru")
+	b.set("#user-languages-3", "de")
 	b.submit("form[action='/admin/users'] button[type=submit]")
 	b.wantText("h1", "Oksana Kovalenko")
 	b.wantText("p.notice", "angelegt")
