@@ -302,7 +302,8 @@ func (e *env) startServe(ctx context.Context, name, server, owner string, extra 
 	go func() { in.done <- in.cmd.Wait() }()
 	e.defer_(func() {
 		_ = in.cmd.Process.Kill()
-		<-in.done
+		err := <-in.done
+		_ = err // killed: the exit status says nothing
 		_ = os.WriteFile(filepath.Join(e.dir, name+".log"), []byte(in.logs.String()), 0o644)
 	})
 	return in, nil

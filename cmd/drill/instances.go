@@ -233,7 +233,7 @@ func drillInstances(ctx context.Context, e *env) ([]result, error) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		return 0, fmt.Errorf("B did not answer %d within 5 s of the role change", want)
+		return 0, fmt.Errorf("instance B did not answer %d within 5 s of the role change", want)
 	}
 	first, err1 := enforced(other, http.StatusNotFound)
 	if err := pg.stop(ctx, "fast"); err != nil {

@@ -186,7 +186,7 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 	slow := func(after time.Duration) {
 		defer wg.Done()
 		t := &http.Transport{MaxIdleConnsPerHost: 1}
-		send(t, "warm", "GET", "/healthz", nil)
+		_ = send(t, "warm", "GET", "/healthz", nil)
 		for after >= 0 {
 			mu.Lock()
 			s := sigterm
@@ -205,7 +205,7 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 			}
 			pw.Close()
 		}()
-		send(t, "slow", "POST", "/api/v1/session", pr)
+		_ = send(t, "slow", "POST", "/api/v1/session", pr)
 	}
 	for _, after := range []time.Duration{-1, -1, 1000 * time.Millisecond, 1000 * time.Millisecond} {
 		wg.Add(1)

@@ -74,7 +74,8 @@ func (e *Env) KeptOwnerCookie() string {
 // setKeptOwner names user as the owner of input this browser sends after the session
 // ended; a zero user deletes the cookie.
 func (e *Env) setKeptOwner(c *gin.Context, user uuid.UUID) {
-	ck := &http.Cookie{Name: e.KeptOwnerCookie(), Value: user.String(), Path: "/", HttpOnly: true,
+	// Secure as the session cookie: off only for local plain HTTP (LOTSE_INSECURE_COOKIES).
+	ck := &http.Cookie{Name: e.KeptOwnerCookie(), Value: user.String(), Path: "/", HttpOnly: true, //nolint:gosec // see above
 		Secure: e.Sessions.Cookie.Secure, SameSite: http.SameSiteLaxMode, MaxAge: int(keptOwnerAge.Seconds())}
 	if user == uuid.Nil {
 		ck.Value, ck.MaxAge = "", -1
