@@ -34,7 +34,7 @@ test:
 	@if [ -z "$$TEST_DATABASE_URL" ]; then TEST_DATABASE_URL=$$(scripts/postgres.sh) || exit 1; fi; \
 	CHROMIUM=$$(scripts/chromium.sh) || exit 1; \
 	export TEST_DATABASE_URL CHROMIUM; \
-	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) vet ./... && $(GO) test -race -count=1 -timeout 45m ./...
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }

@@ -114,7 +114,11 @@ func TestPageForms(t *testing.T) {
 		if r := postForm(a, "/admin/users", form); r.Status != http.StatusSeeOther {
 			t.Fatalf("with a real carrier: status %d", r.Status)
 		}
-		app.SignIn(t, "neu@x.de").Must(http.StatusOK, "GET", "/api/v1/cases", nil) // the role counts at once
+		neu := app.SignIn(t, "neu@x.de")
+		neu.Must(http.StatusForbidden, "GET", "/api/v1/cases", nil) // the one-time password is changed first
+		neu.Must(http.StatusOK, "POST", "/api/v1/me/password", map[string]string{
+			"current_password": testenv.Password, "new_password": "Eigenes-Passwort-2026"})
+		neu.Must(http.StatusOK, "GET", "/api/v1/cases", nil) // then the role counts at once
 	})
 	t.Run("each_role_starts_where_its_work_is", func(t *testing.T) {
 		for email, want := range map[string]string{"a@c1.de": "/cases", "admin@x.de": "/admin/users", "pm@x.de": "/stats"} {

@@ -104,13 +104,14 @@ func New(cfg Config, st *store.Store, az *authz.Authorizer) (*Server, error) {
 	sessions := scs.New()
 	env.Sessions = sessions
 	s.sessionRows = postgresstore.NewWithCleanupInterval(st.DB.DB, cfg.SessionCleanup)
-	// A request that changes nothing writes no session (its expiry moves once a minute).
-	sessions.Store = httpx.NewQuietSessions(s.sessionRows, sessions.Codec, time.Minute)
 	sessions.Lifetime = 12 * time.Hour
 	sessions.IdleTimeout = 30 * time.Minute
 	if cfg.IdleTimeout > 0 {
 		sessions.IdleTimeout = cfg.IdleTimeout
 	}
+	// A request that changes nothing writes no session: its expiry moves once a minute,
+	// or a thirtieth of a shorter idle timeout (else a renewal would never be written).
+	sessions.Store = httpx.NewQuietSessions(s.sessionRows, sessions.Codec, min(time.Minute, sessions.IdleTimeout/30))
 	sessions.Cookie.Name = "lotse_session"
 	if cfg.SecureCookies {
 		// __Host-: browsers accept the cookie only from a secure origin, for Path=/ and
