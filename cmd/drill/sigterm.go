@@ -241,9 +241,13 @@ func drillSigterm(ctx context.Context, e *env) ([]result, error) {
 	for _, d := range drops {
 		logf("sigterm: dropped %s", d)
 	}
+	refusal := "no connection refused"
+	if firstRefusal >= 0 {
+		refusal = "first refusal after " + ms(firstRefusal)
+	}
 	readyFirst := notReady >= 0 && notReady < 200*time.Millisecond && (firstRefusal < 0 || notReady < firstRefusal) && refusedEarly == 0
 	return []result{
-		{"sigterm", fmt.Sprintf("readiness failed after %s, first refusal after %s (drain %s)", ms(notReady), ms(firstRefusal), drain),
+		{"sigterm", fmt.Sprintf("readiness failed after %s, %s (drain %s)", ms(notReady), refusal, drain),
 			"readiness fails first; no refusal within the drain", readyFirst},
 		{"sigterm", fmt.Sprintf("%d answered (%d after the signal), %d dropped, %d/4 slow answered, %d/6 clients moved elsewhere once not ready", answered, answeredAfter, dropped, slowAnswered, elsewhere),
 			"nothing dropped, every slow request answered", dropped == 0 && slowAnswered == 4 && answered > 100 && answeredAfter >= 6},
