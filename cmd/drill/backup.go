@@ -22,14 +22,7 @@ func drillBackup(ctx context.Context, e *env) ([]result, error) {
 	if err := e.mkdir(archive); err != nil {
 		return nil, err
 	}
-	pg, err := e.newCluster(ctx, "primary", fmt.Sprintf("archive_mode = on\narchive_command = 'test ! -f %[1]s/%%f && cp %%p %[1]s/%%f'\n", archive))
-	if err != nil {
-		return nil, err
-	}
-	if err := pg.start(ctx); err != nil {
-		return nil, err
-	}
-	server, owner, err := pg.demoDB(ctx)
+	pg, server, owner, err := e.demoPrimary(ctx, fmt.Sprintf("archive_mode = on\narchive_command = 'test ! -f %[1]s/%%f && cp %%p %[1]s/%%f'\n", archive))
 	if err != nil {
 		return nil, err
 	}

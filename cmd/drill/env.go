@@ -227,6 +227,19 @@ func (c *cluster) lotseDB(ctx context.Context, name string) (server, owner strin
 	return c.url("lotse_server", name), c.url("postgres", name), nil
 }
 
+// demoPrimary is the primary cluster most drills start from: initialised with extra
+// configuration, started, with the demo database (server and owner URLs).
+func (e *env) demoPrimary(ctx context.Context, extra string) (pg *cluster, server, owner string, err error) {
+	if pg, err = e.newCluster(ctx, "primary", extra); err != nil {
+		return nil, "", "", err
+	}
+	if err = pg.start(ctx); err != nil {
+		return nil, "", "", err
+	}
+	server, owner, err = pg.demoDB(ctx)
+	return pg, server, owner, err
+}
+
 // demoDB is lotseDB migrated and seeded with the demo data.
 func (c *cluster) demoDB(ctx context.Context) (server, owner string, err error) {
 	server, owner, err = c.lotseDB(ctx, "lotse")

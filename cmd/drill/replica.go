@@ -16,14 +16,7 @@ import (
 // stops using a replica that lags beyond LOTSE_REPLICA_MAX_LAG or is away, and says so
 // in its log and metrics.
 func drillReplica(ctx context.Context, e *env) ([]result, error) {
-	pg, err := e.newCluster(ctx, "primary", "")
-	if err != nil {
-		return nil, err
-	}
-	if err := pg.start(ctx); err != nil {
-		return nil, err
-	}
-	server, owner, err := pg.demoDB(ctx)
+	pg, server, owner, err := e.demoPrimary(ctx, "")
 	if err != nil {
 		return nil, err
 	}

@@ -16,14 +16,7 @@ import (
 // no write exists twice (0 duplicated), the service answers within 2 s of the database,
 // and while the database stays away every request ends soon with 503 and Retry-After.
 func drillRestart(ctx context.Context, e *env) ([]result, error) {
-	pg, err := e.newCluster(ctx, "primary", "")
-	if err != nil {
-		return nil, err
-	}
-	if err := pg.start(ctx); err != nil {
-		return nil, err
-	}
-	server, owner, err := pg.demoDB(ctx)
+	pg, server, owner, err := e.demoPrimary(ctx, "")
 	if err != nil {
 		return nil, err
 	}

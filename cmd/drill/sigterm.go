@@ -31,14 +31,7 @@ var errElsewhere = errors.New("not ready: sent elsewhere")
 var dialer = &net.Dialer{Timeout: 5 * time.Second}
 
 func drillSigterm(ctx context.Context, e *env) ([]result, error) {
-	pg, err := e.newCluster(ctx, "primary", "")
-	if err != nil {
-		return nil, err
-	}
-	if err := pg.start(ctx); err != nil {
-		return nil, err
-	}
-	server, owner, err := pg.demoDB(ctx)
+	_, server, owner, err := e.demoPrimary(ctx, "")
 	if err != nil {
 		return nil, err
 	}
