@@ -12,6 +12,9 @@ import (
 	"github.com/iq-migrantenoekonomie/lotse/internal/store"
 )
 
+// ctxGate holds the signed-in user's domain.Gate, decided by authenticate.
+const ctxGate = "lotse.gate"
+
 // authenticate finds the user of the request, from the session cookie or a bearer token.
 // A session of a deactivated user, one from before a password change, and one ended
 // from the list of sessions is destroyed.
@@ -34,7 +37,13 @@ func (s *Server) authenticate(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
+		gate, err := s.env.Store.AccessGate(ctx, id)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
 		httpx.SetUser(c, id)
+		c.Set(ctxGate, gate)
 		c.Next()
 		return
 	}
@@ -64,12 +73,13 @@ func (s *Server) authenticate(c *gin.Context) {
 		_ = s.env.Sessions.Destroy(ctx)
 	default:
 		httpx.SetUser(c, id)
+		c.Set(ctxGate, s.env.Store.Gate(cred)) // from the row just read, not a second read
 	}
 	c.Next()
 }
 
 // gates are what a signed-in person must do before anything else is reachable
-// (store.AccessGate: change a one-time password an administrator set; set up the
+// (store.Gate: change a one-time password an administrator set; set up the
 // second factor their roles need): the routes that do it and signing out, the page
 // every other page sends them to, and the error every other API route answers (403),
 // with a session as with an API token.
@@ -114,12 +124,7 @@ func (s *Server) guard(r route) gin.HandlerFunc {
 			s.fail(c, domain.Errorf(domain.ErrUnauthorized, "error.unauthorized"))
 			return
 		}
-		gate, err := s.env.Store.AccessGate(c.Request.Context(), user)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if g, ok := gates[gate]; ok && !g.routes[r.method+" "+r.path] {
+		if g, ok := gates[c.MustGet(ctxGate).(domain.Gate)]; ok && !g.routes[r.method+" "+r.path] {
 			if !strings.HasPrefix(c.Request.URL.Path, "/api/") {
 				c.Redirect(303, g.page)
 				c.Abort()

@@ -162,19 +162,26 @@ type Credentials struct {
 	PasswordHash string    `db:"password_hash"`
 	Active       bool      `db:"active"`
 	SessionEpoch int       `db:"session_epoch"`
+	// MustChangePassword and SecondFactor decide the user's access gate (Gate).
+	MustChangePassword bool `db:"must_change_password"`
+	SecondFactor       bool `db:"second_factor"`
 }
+
+// selectCredentials reads Credentials; the caller adds the WHERE clause.
+const selectCredentials = `SELECT id, email, password_hash, active, session_epoch, must_change_password,
+       totp_enabled_at IS NOT NULL AS second_factor FROM users `
 
 // CredentialsByEmail returns the sign-in data of the user with email; ErrNotFound.
 func (s *Store) CredentialsByEmail(ctx context.Context, email string) (Credentials, error) {
 	var c Credentials
-	err := s.DB.GetContext(ctx, &c, `SELECT id, email, password_hash, active, session_epoch FROM users WHERE lower(email) = lower($1)`, email)
+	err := s.DB.GetContext(ctx, &c, selectCredentials+`WHERE lower(email) = lower($1)`, email)
 	return c, notFoundIfNoRows(err)
 }
 
 // CredentialsByID returns the sign-in data of a user; ErrNotFound.
 func (s *Store) CredentialsByID(ctx context.Context, id uuid.UUID) (Credentials, error) {
 	var c Credentials
-	err := s.DB.GetContext(ctx, &c, `SELECT id, email, password_hash, active, session_epoch FROM users WHERE id = $1`, id)
+	err := s.DB.GetContext(ctx, &c, selectCredentials+`WHERE id = $1`, id)
 	return c, notFoundIfNoRows(err)
 }
 
@@ -738,21 +745,25 @@ func (s *Store) ResetPassword(ctx context.Context, actor domain.Actor, id uuid.U
 	return out, wrap(err, "reset password of %s", id)
 }
 
-const selectGate = `SELECT must_change_password, totp_enabled_at IS NOT NULL FROM users WHERE id = $1`
-
-// AccessGate is what user must do before anything else is reachable (domain.Gate):
-// change a one-time password an administrator set, then set up a second factor their
-// roles need (domain.SecondFactorAction). One read of the user's row. ErrNotFound.
+// AccessGate is what user must do before anything else is reachable (Gate); for
+// callers that have no Credentials at hand (API tokens). ErrNotFound.
 func (s *Store) AccessGate(ctx context.Context, user uuid.UUID) (domain.Gate, error) {
-	var mustChange, secondFactor bool
-	if err := s.DB.QueryRowxContext(ctx, selectGate, user).Scan(&mustChange, &secondFactor); err != nil {
-		return domain.GateNone, notFoundIfNoRows(err)
+	c, err := s.CredentialsByID(ctx, user)
+	if err != nil {
+		return domain.GateNone, err
 	}
+	return s.Gate(c), nil
+}
+
+// Gate is what the user of c must do before anything else is reachable
+// (domain.Gate): change a one-time password an administrator set, then set up a second
+// factor their roles need (domain.SecondFactorAction).
+func (s *Store) Gate(c Credentials) domain.Gate {
 	switch {
-	case mustChange:
-		return domain.GatePasswordChange, nil
-	case !secondFactor && !s.Scope(domain.Actor{UserID: user}, domain.SecondFactorAction).Empty():
-		return domain.GateSecondFactor, nil
+	case c.MustChangePassword:
+		return domain.GatePasswordChange
+	case !c.SecondFactor && !s.Scope(domain.Actor{UserID: c.ID}, domain.SecondFactorAction).Empty():
+		return domain.GateSecondFactor
 	}
-	return domain.GateNone, nil
+	return domain.GateNone
 }
